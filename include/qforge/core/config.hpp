@@ -1,0 +1,47 @@
+// qforge/core/config.hpp: the only file that defines macros. Everything configurable at build time is here.
+#pragma once
+
+#define QFORGE_VERSION_MAJOR 0
+#define QFORGE_VERSION_MINOR 1
+#define QFORGE_VERSION_PATCH 0
+
+#if defined(__GNUC__) || defined(__clang__)
+#define QFORGE_ALWAYS_INLINE inline __attribute__((always_inline))
+#define QFORGE_NOINLINE __attribute__((noinline))
+#define QFORGE_RESTRICT __restrict__
+#define QFORGE_LIKELY(x) __builtin_expect(!!(x), 1)
+#define QFORGE_UNLIKELY(x) __builtin_expect(!!(x), 0)
+// Compile one function for a target ISA without compiling the whole translation unit for it.
+#define QFORGE_TARGET(isa) __attribute__((target(isa)))
+#else
+#define QFORGE_ALWAYS_INLINE inline
+#define QFORGE_NOINLINE
+#define QFORGE_RESTRICT
+#define QFORGE_LIKELY(x) (x)
+#define QFORGE_UNLIKELY(x) (x)
+#define QFORGE_TARGET(isa)
+#endif
+
+#if defined(__x86_64__) || defined(_M_X64)
+#define QFORGE_ARCH_X86_64 1
+#else
+#define QFORGE_ARCH_X86_64 0
+#endif
+
+#if defined(__aarch64__)
+#define QFORGE_ARCH_AARCH64 1
+#else
+#define QFORGE_ARCH_AARCH64 0
+#endif
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define QFORGE_ASAN 1
+#endif
+#endif
+#if !defined(QFORGE_ASAN) && defined(__SANITIZE_ADDRESS__)
+#define QFORGE_ASAN 1
+#endif
+#ifndef QFORGE_ASAN
+#define QFORGE_ASAN 0
+#endif
