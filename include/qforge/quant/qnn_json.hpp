@@ -209,7 +209,8 @@ inline encoding_set parse_qnn_overrides(std::string_view text) {
         if (!v->is_string()) qnn_detail::fail("version", "expected a string, " + qnn_detail::got(*v));
         s.version = v->as_string();
     }
-    for (const json::value* holder : {&root, root.find("quantizer_args")}) {
+    const json::value* holders[] = {&root, root.find("quantizer_args")};
+    for (const json::value* holder : holders) {
         if (!holder) continue;
         const std::string where = holder == &root ? "" : "quantizer_args.";
         if (!holder->is_object()) qnn_detail::fail("quantizer_args", "expected an object, " + qnn_detail::got(*holder));
