@@ -25,7 +25,7 @@ TEST(q4_k, golden_quantize_with_imatrix) {
 
 TEST(q4_k, golden_dot) {
     QFORGE_REQUIRE_SHARED();
-    kquant_checks::golden_dot<q4_k>();
+    kquant_checks::golden_dot<q4_k>(true);
 }
 
 TEST(q4_k, ggml_accuracy_thresholds) { kquant_checks::ggml_thresholds<q4_k>(0.002f, 0.02f); }

@@ -71,29 +71,38 @@ struct q4_k {
         }
     }
 
-    // ggml's vec_dot_q4_K_q8_K: integer sums per group times the 6-bit scales, eight running float lanes;
-    // the mins enter through the activation's bsums.
+    // ggml's vec_dot_q4_K_q8_K as its x86 AVX2 kernel computes it, so that the result is the same float:
+    // per block, 8 exact int32 lanes (lane k sums bytes 4k..4k+3 of every 32-value group, times the group's
+    // scale) enter 8 float accumulators by FMA with d = d_a * d_w; the mins enter 4 accumulators by FMA with
+    // -d_a * dmin_w through the activation's bsums (lane k: groups 2k and 2k+1); at the end both are summed
+    // horizontally in the kernel's order.
     static float dot(std::span<const block> w, std::span<const q8_k::block> a) {
         block_detail::check_same_blocks(name, w.size(), a.size());
-        float sums[8] = {};
-        float sumf = 0;
+        float acc[8] = {};
+        float acc_m[4] = {};
         for (std::size_t i = 0; i < w.size(); ++i) {
+            const block& x = w[i];
+            const q8_k::block& y = a[i];
             std::uint8_t sc[8], mn[8];
-            for (int j = 0; j < 8; ++j) block_detail::get_scale_min_k4(j, w[i].scales, sc[j], mn[j]);
-            int summ = 0;
-            for (int j = 0; j < 16; ++j) summ += a[i].bsums[j] * mn[j / 2];
-            std::int32_t aux32[8] = {};
-            for (int j = 0; j < 256; ++j) {
-                const int q = (j & 32) ? (w[i].qs[(j / 64) * 32 + (j & 31)] >> 4) : (w[i].qs[(j / 64) * 32 + (j & 31)] & 0xF);
-                aux32[j % 8] += sc[j / 32] * (a[i].qs[j] * q);
+            for (int j = 0; j < 8; ++j) block_detail::get_scale_min_k4(j, x.scales, sc[j], mn[j]);
+            const float d = y.d * x.d.to_float();
+            const float dmin = -y.d * x.dmin.to_float();
+            for (int k = 0; k < 4; ++k) {
+                const int q8s0 = y.bsums[4 * k] + y.bsums[4 * k + 1];
+                const int q8s1 = y.bsums[4 * k + 2] + y.bsums[4 * k + 3];
+                const int prod = mn[2 * k] * q8s0 + mn[2 * k + 1] * q8s1;
+                acc_m[k] = std::fma(dmin, static_cast<float>(prod), acc_m[k]);
             }
-            const float d = w[i].d.to_float() * a[i].d;
-            for (int l = 0; l < 8; ++l) sums[l] += d * static_cast<float>(aux32[l]);
-            const float dmin = w[i].dmin.to_float() * a[i].d;
-            sumf -= dmin * static_cast<float>(summ);
+            std::int32_t sumi[8] = {};
+            for (int g = 0; g < 8; ++g) { // 32-value group g: low nibbles (even g) or high nibbles of qs[32*(g/2)..]
+                const std::uint8_t* q = x.qs + 32 * (g / 2);
+                const std::int8_t* q8 = y.qs + 32 * g;
+                const int shift = (g & 1) * 4;
+                for (int b = 0; b < 32; ++b) sumi[b / 4] += sc[g] * (((q[b] >> shift) & 0xF) * q8[b]);
+            }
+            for (int k = 0; k < 8; ++k) acc[k] = std::fma(d, static_cast<float>(sumi[k]), acc[k]);
         }
-        for (float s : sums) sumf += s;
-        return sumf;
+        return block_detail::hsum_avx2_order(acc) + block_detail::hsum_sse_order(acc_m);
     }
 
 private:

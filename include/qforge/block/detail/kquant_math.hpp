@@ -344,6 +344,19 @@ inline float sum_squares(const float* x, int n) noexcept {
     return s;
 }
 
+// The horizontal sums of ggml's x86 kernels (hsum_float_8 and its 4-lane tail), in their order, so that a
+// scalar reference dot can reproduce their float result exactly.
+inline float hsum_sse_order(const float* v) noexcept {
+    const float a = v[0] + v[2];
+    const float b = v[1] + v[3];
+    return a + b;
+}
+
+inline float hsum_avx2_order(const float* v) noexcept {
+    const float r[4] = {v[4] + v[0], v[5] + v[1], v[6] + v[2], v[7] + v[3]};
+    return hsum_sse_order(r);
+}
+
 } // namespace qforge::block_detail
 
 QFORGE_FP_EXACT_END
