@@ -357,6 +357,20 @@ inline float hsum_avx2_order(const float* v) noexcept {
     return hsum_sse_order(r);
 }
 
+// Dot of 256 ternary values (stored as t+1 in 0..2) with a q8_k block as ggml's x86 AVX2 ternary kernels
+// compute it: 8 exact int32 lanes (lane k: sum of (t+1)*q8 over positions 4k..4k+3 of every 32-value
+// stretch, minus bsum_2k + bsum_2k+1) enter 8 float accumulators as acc + lane*d; ggml-cpu (-march=native,
+// GCC's default contraction) fuses that into one FMA.
+inline void ternary_dot_lanes(const std::uint8_t* t1, const std::int8_t* q8, const std::int16_t* bsums, float d,
+                              float* acc) noexcept {
+    std::int32_t lane[8] = {};
+    for (int v = 0; v < 256; ++v) lane[(v % 32) / 4] += t1[v] * q8[v];
+    for (int k = 0; k < 8; ++k) {
+        lane[k] -= bsums[2 * k] + bsums[2 * k + 1];
+        acc[k] = std::fma(static_cast<float>(lane[k]), d, acc[k]);
+    }
+}
+
 } // namespace qforge::block_detail
 
 QFORGE_FP_EXACT_END
