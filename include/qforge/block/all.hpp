@@ -4,11 +4,20 @@
 #include <boost/mp11/list.hpp>
 
 #include "qforge/block/f32.hpp"
+#include "qforge/block/iq4_xs.hpp"
+#include "qforge/block/q2_k.hpp"
+#include "qforge/block/q3_k.hpp"
+#include "qforge/block/q4_k.hpp"
+#include "qforge/block/q5_k.hpp"
+#include "qforge/block/q6_k.hpp"
 #include "qforge/block/q8_0.hpp"
+#include "qforge/block/q8_k.hpp"
+#include "qforge/block/tq1_0.hpp"
+#include "qforge/block/tq2_0.hpp"
 
 namespace qforge {
 
 // Every format with a GGUF type id, in id order: the runtime-dispatched paths visit this list.
-using ggml_formats = boost::mp11::mp_list<f32, q8_0>;
+using ggml_formats = boost::mp11::mp_list<f32, q8_0, q2_k, q3_k, q4_k, q5_k, q6_k, q8_k, iq4_xs, tq1_0, tq2_0>;
 
 } // namespace qforge
