@@ -164,3 +164,24 @@ TEST(llama_f32, forward_rejects_bad_tokens_and_positions) {
     EXPECT_THROW(eng.forward(ok, 15), error);
     EXPECT_NO_THROW(eng.forward(ok, 14));
 }
+
+TEST(llama_f32, aidreams260K_text_end_to_end) {
+    QFORGE_REQUIRE_SHARED();
+    const auto ck = llama2c::checkpoint::read(qforge_test::models_dir() / "aidreams260K.bin");
+    const auto tok = spm_tokenizer::from_llama2c(
+        llama2c::read_tokenizer(qforge_test::models_dir() / "aidreams260K.tok512.bin", ck.cfg().vocab_size));
+    auto eng = runtime_llama<>::load(weights_from(ck));
+    const std::pair<const char*, const char*> cases[] = {{"bos-n120", ""}, {"the-n120", "The"}, {"i-dreamed-of-n120", "I dreamed of"}};
+    for (const auto& [c, prompt] : cases) {
+        const auto ids = tok.encode(prompt);
+        EXPECT_EQ(ids, read_case("aidreams260K", c).prompt) << c;
+        std::string text = tok.decode(ids);
+        token_id prev = ids.back();
+        eng.generate(ids, greedy{}, 120, [&](token_id t) {
+            text += tok.decode(prev, t);
+            prev = t;
+        });
+        const auto want = qforge_test::read_bytes(qforge_test::golden_llm_dir() / (std::string("aidreams260K.") + c + ".txt"));
+        EXPECT_EQ(text + "\n", std::string(want.begin(), want.end())) << c;
+    }
+}
