@@ -147,7 +147,8 @@ struct parse_options {
 };
 
 struct serialize_options {
-    int indent = 2; // spaces per level; 0 writes everything on one line
+    int indent = 2;             // spaces per level; 0 writes everything on one line
+    std::size_t max_depth = 1024; // deeper values (only buildable in code) are refused, not a stack overflow
 };
 
 namespace detail {
@@ -456,8 +457,10 @@ inline void newline(std::string& out, const serialize_options& opt, int level) {
     out.append(static_cast<std::size_t>(opt.indent * level), ' ');
 }
 
-// Recursion here is bounded by the depth of the value, which the parser bounds for parsed input.
+// Recursion here is bounded by serialize_options::max_depth.
 inline void write_value(std::string& out, const value& v, const serialize_options& opt, int level) {
+    if (static_cast<std::size_t>(level) > opt.max_depth)
+        throw error(errc::invalid_argument, "JSON: value nested deeper than " + std::to_string(opt.max_depth) + " levels");
     switch (v.type()) {
     case kind::null: out += "null"; return;
     case kind::boolean: out += v.as_bool() ? "true" : "false"; return;
