@@ -119,13 +119,18 @@ public:
 
     // Conversion between compatible extents (same rank, no two different static values). Implicit when it
     // cannot fail (every static extent of the target is static in the source), explicit and checked otherwise.
+    // A conversion that can never succeed stays implicit so that it reaches the static_assert below instead
+    // of failing with "no viable conversion".
     template <std::size_t... F>
-    constexpr explicit(!conversion_cannot_fail<F...>()) extents(const extents<F...>& other) {
+    constexpr explicit(!conversion_cannot_fail<F...>() && static_extents_agree<F...>())
+        extents(const extents<F...>& other) {
         static_assert(sizeof...(F) == rank_, "qforge::extents: cannot convert between shapes of different rank");
         static_assert(static_extents_agree<F...>(), "qforge::extents: shape mismatch: the static extents differ");
-        std::array<std::size_t, rank_> a{};
-        for (std::size_t i = 0; i < rank(); ++i) a[i] = other.extent(i);
-        assign(a);
+        if constexpr (static_extents_agree<F...>()) {
+            std::array<std::size_t, rank_> a{};
+            for (std::size_t i = 0; i < rank(); ++i) a[i] = other.extent(i);
+            assign(a);
+        }
     }
 
     constexpr std::size_t extent(std::size_t i) const noexcept {
