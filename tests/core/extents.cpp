@@ -123,4 +123,9 @@ TEST(extents, linear_index_is_row_major) {
     EXPECT_FALSE(e.contains(0, 3, 0));
     EXPECT_FALSE(e.contains(0, 0, -1));
     static_assert(extents<>{}.linear_index() == 0);
+    // A negative index is outside even when its unsigned image would fit (no allocation: extents only).
+    const dextents<1> huge(std::size_t(5'000'000'000));
+    EXPECT_FALSE(huge.contains(-1));
+    EXPECT_FALSE(huge.contains(std::int64_t{-1}));
+    EXPECT_TRUE(huge.contains(4'294'967'295u));
 }

@@ -157,7 +157,13 @@ public:
         requires(sizeof...(I) == rank())
     constexpr bool contains(I... idx) const noexcept {
         std::size_t k = 0;
-        return ((static_cast<std::make_unsigned_t<I>>(idx) < extent(k++)) && ...); // negative -> huge
+        const auto inside = [this](auto v, std::size_t dim) {
+            if constexpr (std::is_signed_v<decltype(v)>) {
+                if (v < 0) return false;
+            }
+            return static_cast<std::size_t>(v) < extent(dim);
+        };
+        return (inside(idx, k++) && ...);
     }
 
     constexpr std::array<std::size_t, rank_> to_array() const noexcept {
