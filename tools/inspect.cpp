@@ -1,5 +1,6 @@
 // qforge-inspect: shows what is in a GGUF file (metadata and a tensor table, like gguf-dump), or the same as
 // JSON; writes a small sample GGUF on request. Any defect of the file is reported as one clear line.
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <iostream>
@@ -90,7 +91,12 @@ int main(int argc, char** argv) {
         } else if (a == "--json") {
             as_json = true;
         } else if (a == "--array-items" && i + 1 < args.size()) {
-            options.array_items = std::stoul(std::string(args[++i]));
+            const auto n = args[++i];
+            const auto r = std::from_chars(n.data(), n.data() + n.size(), options.array_items);
+            if (r.ec != std::errc{} || r.ptr != n.data() + n.size()) {
+                std::cerr << "qforge-inspect: --array-items needs a count, got '" << n << "'\n";
+                return 2;
+            }
         } else if (a == "--write-sample" && i + 1 < args.size()) {
             sample = std::string(args[++i]);
         } else if (!a.empty() && a[0] == '-') {

@@ -146,7 +146,7 @@ TEST(GgufHostile, AlignmentRules) {
     expect_rejected(raw().header(0, 1).str("general.alignment").u32(10).u64(32).bytes, fmt,
                     "general.alignment has type UINT64, expected UINT32");
     expect_rejected(raw().header(0, 1).kv_u32("general.alignment", 0).bytes, fmt,
-                    "general.alignment 0 is not a power of two");
+                    "at byte 24: format error: general.alignment 0 is not a power of two");
     expect_rejected(raw().header(0, 1).kv_u32("general.alignment", 48).bytes, fmt,
                     "general.alignment 48 is not a power of two");
     expect_rejected(raw().header(0, 1).kv_u32("general.alignment", 1u << 31).bytes, fmt,
