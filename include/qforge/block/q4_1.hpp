@@ -3,7 +3,6 @@
 // nibble and value j+16 in its high nibble. Value i = nibble_i * d + m.
 #pragma once
 
-#include <cfloat>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -88,11 +87,8 @@ struct q4_1 {
     }
 
     static void quantize_block(const float* x, block& out) noexcept {
-        float min = FLT_MAX, max = -FLT_MAX;
-        for (int j = 0; j < 32; ++j) {
-            if (x[j] < min) min = x[j];
-            if (x[j] > max) max = x[j];
-        }
+        float min, max;
+        block_detail::first_min_max<32>(x, min, max);
         const float d = (max - min) / 15.0f;
         const float id = d != 0.0f ? 1.0f / d : 0.0f;
         out.d = f16::from_float(d);
