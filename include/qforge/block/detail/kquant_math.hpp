@@ -22,6 +22,13 @@ inline constexpr int qk_k = 256;
 // ggml's GROUP_MAX_EPS: a group whose largest magnitude is below it counts as all zero.
 inline constexpr float group_max_eps = 1e-15f;
 
+// Eight float / int32 lanes (GCC and clang vector extensions): lane-wise IEEE arithmetic, exactly like
+// eight scalars, which keeps vectorized searches bit-identical to ggml's scalar code.
+using f32x8 = float __attribute__((vector_size(32)));
+using i32x8 = std::int32_t __attribute__((vector_size(32)));
+
+inline f32x8 splat8(float v) noexcept { return f32x8{v, v, v, v, v, v, v, v}; }
+
 // Round to nearest (ties to even) for |v| <= 2^22 by adding 1.5 * 2^23: the sum's low mantissa bits are the
 // rounded integer. ggml's nearest_int; the same bit trick, so ties and huge values behave identically.
 inline int nearest_int(float v) noexcept {
@@ -177,50 +184,48 @@ inline float make_qkx_quants(int nmax, const float* x, const float* weights, std
         best_error += weights[i] * diff;
     }
 
+    // One lane per trial: GCC/clang vector extensions make the lane-wise arithmetic explicit (IEEE, no
+    // reassociation), where auto-vectorization would pick the wrong loop.
     constexpr int lanes = 8;
-    const float fnmax = static_cast<float>(nmax);
-    alignas(32) float lf[N][lanes]; // the quants of each lane's trial
+    const f32x8 fnmax = splat8(static_cast<float>(nmax));
+    const i32x8 inmax = i32x8{} + nmax;
+    f32x8 lf[N]; // the quants of each lane's trial
+    f32x8 lane_index;
+    for (int t = 0; t < lanes; ++t) lane_index[t] = static_cast<float>(t);
     for (int first = 0; first <= NStep;) {
-        const float range = max - min;
-        alignas(32) float iscales[lanes], sum_l[lanes] = {}, sum_l2[lanes] = {}, sum_xl[lanes] = {};
-        alignas(32) float tscale[lanes], tmin[lanes], err[lanes] = {}, det[lanes];
-        for (int t = 0; t < lanes; ++t)
-            iscales[t] = (rmin + rdelta * static_cast<float>(first + t) + fnmax) / range;
+        const f32x8 range = splat8(max - min);
+        const f32x8 step = splat8(static_cast<float>(first)) + lane_index; // exact small integers
+        const f32x8 iscales = (splat8(rmin) + splat8(rdelta) * step + fnmax) / range;
+        f32x8 sum_l{}, sum_l2{}, sum_xl{};
         for (int i = 0; i < N; ++i) {
-            const float xi = x[i];
-            const float dx = xi - min;
-            const float w = weights[i];
-            for (int t = 0; t < lanes; ++t) {
-                // nearest_int and the clamp on floats: the same integers, exactly representable.
-                const float biased = iscales[t] * dx + 12582912.f;
-                const auto bits = std::bit_cast<std::int32_t>(biased);
-                const float l = std::clamp(static_cast<float>((bits & 0x007fffff) - 0x00400000), 0.0f, fnmax);
-                lf[i][t] = l;
-                sum_l[t] += w * l;
-                sum_l2[t] += w * l * l;
-                sum_xl[t] += w * l * xi;
-            }
+            const f32x8 xi = splat8(x[i]);
+            const f32x8 dx = splat8(x[i] - min);
+            const f32x8 w = splat8(weights[i]);
+            // nearest_int and the clamp to [0, nmax], on all lanes.
+            const f32x8 biased = iscales * dx + 12582912.f;
+            i32x8 li = (std::bit_cast<i32x8>(biased) & 0x007fffff) - 0x00400000;
+            li = li & ~(li >> 31);
+            const i32x8 over = li - inmax;
+            li = inmax + (over & (over >> 31));
+            const f32x8 l = __builtin_convertvector(li, f32x8);
+            lf[i] = l;
+            sum_l += w * l;
+            sum_l2 += w * l * l;
+            sum_xl += w * l * xi;
         }
-        for (int t = 0; t < lanes; ++t) {
-            const float D = sum_w * sum_l2[t] - sum_l[t] * sum_l[t];
-            float this_scale = (sum_w * sum_xl[t] - sum_x * sum_l[t]) / D;
-            float this_min = (sum_l2[t] * sum_x - sum_l[t] * sum_xl[t]) / D;
-            if (this_min > 0) {
-                this_min = 0;
-                this_scale = sum_xl[t] / sum_l2[t];
-            }
-            det[t] = D;
-            tscale[t] = this_scale;
-            tmin[t] = this_min;
-        }
+        const f32x8 sw = splat8(sum_w), sx = splat8(sum_x);
+        const f32x8 det = sw * sum_l2 - sum_l * sum_l;
+        f32x8 tscale = (sw * sum_xl - sx * sum_l) / det;
+        f32x8 tmin = (sum_l2 * sx - sum_l * sum_xl) / det;
+        const auto clipped = tmin > 0;
+        tscale = clipped ? sum_xl / sum_l2 : tscale;
+        tmin = clipped ? f32x8{} : tmin;
+        f32x8 err{};
         for (int i = 0; i < N; ++i) {
-            const float xi = x[i];
-            const float w = weights[i];
-            for (int t = 0; t < lanes; ++t) {
-                float diff = tscale[t] * lf[i][t] + tmin[t] - xi;
-                diff = UseMad ? std::fabs(diff) : diff * diff;
-                err[t] += w * diff;
-            }
+            f32x8 diff = tscale * lf[i] + tmin - splat8(x[i]);
+            if constexpr (UseMad) diff = std::bit_cast<f32x8>(std::bit_cast<i32x8>(diff) & 0x7fffffff);
+            else diff = diff * diff;
+            err += splat8(weights[i]) * diff;
         }
         const int count = std::min(lanes, NStep + 1 - first);
         int next = first + count;
