@@ -37,9 +37,11 @@ inline int nearest_int(float v) noexcept {
     return (bits & 0x007fffff) - 0x00400000;
 }
 
-// Symmetric search for a signed scale: L[i] in [0, 2*nmax) (offset by nmax). rmse_type 1 weighs errors by
-// x^2 (or by qw when given). Tries 18 scales around nmax/max and keeps the best weighted least-squares one.
-// (ggml's make_qx_quants; rmse_type is always 1 in the K-quants, so only that case exists here.)
+// Symmetric search for a signed scale: L[i] in [0, 2*nmax) (offset by nmax), errors weighted by x^2 (or by
+// qw when given). Tries 18 scales around nmax/max and keeps the best weighted least-squares one. (ggml's
+// make_qx_quants with rmse_type 1, the only case the K-quants use.) The 19 candidates are independent, so
+// they run as lanes: lane 0 is the start (is = 0), lanes 1..18 are is = -9..-1, 1..9; the choice then
+// walks them in ggml's order.
 inline float make_qx_quants(int n, int nmax, const float* x, std::int8_t* L, const float* qw) noexcept {
     float max = 0;
     float amax = 0;
@@ -54,38 +56,47 @@ inline float make_qx_quants(int n, int nmax, const float* x, std::int8_t* L, con
         for (int i = 0; i < n; ++i) L[i] = 0;
         return 0.f;
     }
-    const auto weight = [&](int i) { return qw ? qw[i] : x[i] * x[i]; };
-    const auto fnmax = static_cast<float>(nmax);
-    float iscale = -fnmax / max;
-    float sumlx = 0;
-    float suml2 = 0;
+    constexpr int vecs = 3; // 24 lanes, 19 used
+    constexpr int max_n = 32;
+    const float fnmax = static_cast<float>(nmax);
+    f32x8 iscale[vecs];
+    for (int v = 0; v < vecs; ++v)
+        for (int t = 0; t < 8; ++t) {
+            const int lane = 8 * v + t;
+            const int is = lane == 0 ? 0 : lane <= 9 ? lane - 10 : lane - 9;
+            // ggml: -nmax / max for the start, -(nmax + 0.1f*is) / max for the others; equal for is = 0.
+            iscale[v][t] = is == 0 ? -fnmax / max : -(fnmax + 0.1f * static_cast<float>(is)) / max;
+        }
+    const i32x8 lo = i32x8{} - nmax, hi = i32x8{} + (nmax - 1);
+    i32x8 li[vecs][max_n];
+    f32x8 sumlx[vecs] = {}, suml2[vecs] = {};
     for (int i = 0; i < n; ++i) {
-        const int l = std::clamp(nearest_int(iscale * x[i]), -nmax, nmax - 1);
-        L[i] = static_cast<std::int8_t>(l + nmax);
-        const float w = weight(i);
-        const auto fl = static_cast<float>(l);
-        sumlx += w * x[i] * fl;
-        suml2 += w * fl * fl;
-    }
-    float scale = suml2 != 0.0f ? sumlx / suml2 : 0.0f;
-    float best = scale * sumlx;
-    for (int is = -9; is <= 9; ++is) {
-        if (is == 0) continue;
-        iscale = -(fnmax + 0.1f * static_cast<float>(is)) / max;
-        sumlx = suml2 = 0;
-        for (int i = 0; i < n; ++i) {
-            const auto fl = static_cast<float>(std::clamp(nearest_int(iscale * x[i]), -nmax, nmax - 1));
-            const float w = weight(i);
-            sumlx += w * x[i] * fl;
-            suml2 += w * fl * fl;
-        }
-        if (suml2 > 0 && sumlx * sumlx > best * suml2) {
-            for (int i = 0; i < n; ++i)
-                L[i] = static_cast<std::int8_t>(nmax + std::clamp(nearest_int(iscale * x[i]), -nmax, nmax - 1));
-            scale = sumlx / suml2;
-            best = scale * sumlx;
+        const float xi = x[i];
+        const f32x8 w = splat8(qw ? qw[i] : xi * xi);
+        const f32x8 wx = w * splat8(xi);
+        for (int v = 0; v < vecs; ++v) {
+            const f32x8 biased = iscale[v] * splat8(xi) + 12582912.f;
+            i32x8 l = (std::bit_cast<i32x8>(biased) & 0x007fffff) - 0x00400000;
+            l = l < lo ? lo : l;
+            l = l > hi ? hi : l;
+            li[v][i] = l;
+            const f32x8 fl = __builtin_convertvector(l, f32x8);
+            sumlx[v] += wx * fl; // ggml: w*x[i]*l
+            suml2[v] += w * fl * fl;
         }
     }
+    float scale = suml2[0][0] != 0.0f ? sumlx[0][0] / suml2[0][0] : 0.0f;
+    float best = scale * sumlx[0][0];
+    int chosen = 0;
+    for (int lane = 1; lane <= 18; ++lane) {
+        const float slx = sumlx[lane / 8][lane % 8], sl2 = suml2[lane / 8][lane % 8];
+        if (sl2 > 0 && slx * slx > best * sl2) {
+            chosen = lane;
+            scale = slx / sl2;
+            best = scale * slx;
+        }
+    }
+    for (int i = 0; i < n; ++i) L[i] = static_cast<std::int8_t>(nmax + li[chosen / 8][i][chosen % 8]);
     return scale;
 }
 
