@@ -373,6 +373,22 @@ inline float hsum_avx2_order(const float* v) noexcept {
     return hsum_sse_order(r);
 }
 
+// t+1 = lroundf(x[i] * id) + 1 (mod 256, as ggml keeps it in 8-bit arithmetic) for a 256-value ternary
+// block. While every |x*id| < 1.5 (always, for finite input) lroundf is a pair of comparisons (ties away
+// from zero), which vectorizes; otherwise each value goes through std::lround like ggml's lroundf.
+inline void ternary_round(const float* x, float id, std::uint8_t* t1) noexcept {
+    bool plain = true;
+    for (int i = 0; i < 256; ++i) plain &= std::fabs(x[i] * id) < 1.5f;
+    if (plain) {
+        for (int i = 0; i < 256; ++i) {
+            const float v = x[i] * id;
+            t1[i] = static_cast<std::uint8_t>(1 + (v >= 0.5f) - (v <= -0.5f));
+        }
+    } else {
+        for (int i = 0; i < 256; ++i) t1[i] = static_cast<std::uint8_t>(std::lround(x[i] * id) + 1);
+    }
+}
+
 // Dot of 256 ternary values (stored as t+1 in 0..2) with a q8_k block as ggml's x86 AVX2 ternary kernels
 // compute it: 8 exact int32 lanes (lane k: sum of (t+1)*q8 over positions 4k..4k+3 of every 32-value
 // stretch, minus bsum_2k + bsum_2k+1) enter 8 float accumulators as acc + lane*d; ggml-cpu (-march=native,
