@@ -183,10 +183,10 @@ private:
             float sumw = 0;
             for (int l = 0; l < 16; ++l) sumw += weight[l];
             sw[j] = sumw;
-            scales[j] = block_detail::make_qx_quants(16, 4, xj, L + 16 * j, weight);
+            scales[j] = block_detail::make_qx_quants<16>(4, xj, L + 16 * j, weight);
         }
         std::memset(y.scales, 0, sizeof y.scales);
-        const float d_block = block_detail::make_qx_quants(16, 32, scales, Ls, sw);
+        const float d_block = block_detail::make_qx_quants<16>(32, scales, Ls, sw);
         for (int j = 0; j < 16; ++j) pack_scale(y, j, Ls[j]);
         y.d = f16::from_float(d_block);
         requantize_and_pack(x, y, L);

@@ -41,8 +41,10 @@ inline int nearest_int(float v) noexcept {
 // qw when given). Tries 18 scales around nmax/max and keeps the best weighted least-squares one. (ggml's
 // make_qx_quants with rmse_type 1, the only case the K-quants use.) The 19 candidates are independent, so
 // they run as lanes: lane 0 is the start (is = 0), lanes 1..18 are is = -9..-1, 1..9; the choice then
-// walks them in ggml's order.
-inline float make_qx_quants(int n, int nmax, const float* x, std::int8_t* L, const float* qw) noexcept {
+// walks them in ggml's order. N is the group size.
+template <int N>
+inline float make_qx_quants(int nmax, const float* x, std::int8_t* L, const float* qw) noexcept {
+    constexpr int n = N;
     float max = 0;
     float amax = 0;
     for (int i = 0; i < n; ++i) {
@@ -57,7 +59,6 @@ inline float make_qx_quants(int n, int nmax, const float* x, std::int8_t* L, con
         return 0.f;
     }
     constexpr int vecs = 3; // 24 lanes, 19 used
-    constexpr int max_n = 32;
     const float fnmax = static_cast<float>(nmax);
     f32x8 iscale[vecs];
     for (int v = 0; v < vecs; ++v)
@@ -68,7 +69,7 @@ inline float make_qx_quants(int n, int nmax, const float* x, std::int8_t* L, con
             iscale[v][t] = is == 0 ? -fnmax / max : -(fnmax + 0.1f * static_cast<float>(is)) / max;
         }
     const i32x8 lo = i32x8{} - nmax, hi = i32x8{} + (nmax - 1);
-    i32x8 li[vecs][max_n];
+    i32x8 li[vecs][N];
     f32x8 sumlx[vecs] = {}, suml2[vecs] = {};
     for (int i = 0; i < n; ++i) {
         const float xi = x[i];
