@@ -32,7 +32,8 @@ void int8_block_gemm(qmatrix_view<F> w, const q8_0::block* xq, std::size_t n, fl
                      std::size_t r1) {
     constexpr isa_level L = isa_traits<Arch>::level;
     using shape = int8_tile_shape<L>;
-    gemm_rows<int8_block_kernel<L, D>, shape::rows, shape::cols>(w, xq, w.blocks_per_row(), n, y, r0, r1);
+    const auto& act = int8_act_pack::pack(xq, n, w.blocks_per_row());
+    gemm_rows<int8_block_kernel<L, D>, shape::rows, shape::cols>(w, act, n, y, r0, r1);
 }
 
 } // namespace cpu_detail
