@@ -5,4 +5,4 @@
 #include "qforge/backend/cpu/arch.hpp"
 #include "qforge/backend/cpu/f32.hpp"
 #include "qforge/backend/cpu/q8_0.hpp"
-#include "qforge/backend/cpu/quantize_q8_0.hpp"
+#include "qforge/backend/cpu/quantize.hpp"

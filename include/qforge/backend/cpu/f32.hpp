@@ -9,7 +9,7 @@
 #include <span>
 
 #include "qforge/backend/cpu/arch.hpp"
-#include "qforge/backend/cpu/quantize_q8_0.hpp" // xsimd_arch_t
+#include "qforge/backend/cpu/quantize.hpp" // xsimd_arch_t
 #include "qforge/backend/cpu/tile.hpp"
 #include "qforge/backend/kernel.hpp"
 #include "qforge/block/f32.hpp"

@@ -4,7 +4,7 @@
 #include <cstddef>
 
 #include "qforge/backend/cpu/int8_blocks.hpp"
-#include "qforge/backend/cpu/quantize_q8_0.hpp"
+#include "qforge/backend/cpu/quantize.hpp"
 #include "qforge/backend/cpu/tile.hpp"
 #include "qforge/backend/kernel.hpp"
 #include "qforge/block/q8_0.hpp"
