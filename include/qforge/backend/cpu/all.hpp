@@ -4,5 +4,9 @@
 
 #include "qforge/backend/cpu/arch.hpp"
 #include "qforge/backend/cpu/f32.hpp"
+#include "qforge/backend/cpu/iq4_nl.hpp"
+#include "qforge/backend/cpu/mxfp4.hpp"
+#include "qforge/backend/cpu/q4_0.hpp"
+#include "qforge/backend/cpu/q5_0.hpp"
 #include "qforge/backend/cpu/q8_0.hpp"
 #include "qforge/backend/cpu/quantize.hpp"

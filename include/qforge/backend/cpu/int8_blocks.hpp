@@ -15,6 +15,10 @@
 #include <vector>
 
 #include "qforge/backend/cpu/arch.hpp"
+#include "qforge/backend/cpu/tile.hpp"
+#include "qforge/backend/kernel.hpp"
+#include "qforge/backend/tags.hpp"
+#include "qforge/block/matrix.hpp"
 #include "qforge/block/q8_0.hpp"
 
 #if QFORGE_ARCH_X86_64
@@ -243,6 +247,47 @@ template <>
 struct int8_tile_shape<isa_level::avx512_vnni> {
     static constexpr std::size_t rows = 4, cols = 4;
 };
+
+// GEMM (and GEMV as n = 1) for a format decoded to int8 blocks against q8_0 activations.
+template <class Arch, class D, BlockFormat F>
+void int8_block_gemm(qmatrix_view<F> w, const q8_0::block* xq, std::size_t n, float* y, std::size_t r0,
+                     std::size_t r1) {
+    constexpr isa_level L = isa_traits<Arch>::level;
+    using shape = int8_tile_shape<L>;
+    const auto& act = int8_act_pack::pack(xq, n, w.blocks_per_row());
+    gemm_rows<int8_block_kernel<L, D>, shape::rows, shape::cols>(w, act, n, y, r0, r1);
+}
+
+// The kernel<op::gemv / op::gemm, cpu<Arch>, F> bodies of a format with decoder D.
+template <class Arch, BlockFormat F, class D>
+struct int8_gemv_kernel {
+    static constexpr bool available = true;
+    static void run(const cpu<Arch>&, qmatrix_view<F> w, const q8_0::block* xq, float* y, std::size_t r0,
+                    std::size_t r1) {
+        int8_block_gemm<Arch, D>(w, xq, 1, y, r0, r1);
+    }
+};
+template <class Arch, BlockFormat F, class D>
+struct int8_gemm_kernel {
+    static constexpr bool available = true;
+    static void run(const cpu<Arch>&, qmatrix_view<F> w, const q8_0::block* xq, std::size_t n, float* y,
+                    std::size_t r0, std::size_t r1) {
+        int8_block_gemm<Arch, D>(w, xq, n, y, r0, r1);
+    }
+};
+
+// 16 bytes of nibbles -> 32 bytes: the low nibbles (values 0..15), then the high nibbles (values 16..31).
+QFORGE_ALWAYS_INLINE __m256i nibbles256(const std::uint8_t* qs) noexcept {
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+    const __m128i m = _mm_set1_epi8(0x0f);
+    return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(b, 4), m), _mm_and_si128(b, m));
+}
+QFORGE_ALWAYS_INLINE void nibbles128(const std::uint8_t* qs, __m128i& lo, __m128i& hi) noexcept {
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+    const __m128i m = _mm_set1_epi8(0x0f);
+    lo = _mm_and_si128(b, m);
+    hi = _mm_and_si128(_mm_srli_epi16(b, 4), m);
+}
 
 } // namespace qforge::cpu_detail
 
