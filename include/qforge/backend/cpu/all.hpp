@@ -7,6 +7,8 @@
 #include "qforge/backend/cpu/iq4_nl.hpp"
 #include "qforge/backend/cpu/mxfp4.hpp"
 #include "qforge/backend/cpu/q4_0.hpp"
+#include "qforge/backend/cpu/q4_k.hpp"
 #include "qforge/backend/cpu/q5_0.hpp"
+#include "qforge/backend/cpu/q6_k.hpp"
 #include "qforge/backend/cpu/q8_0.hpp"
 #include "qforge/backend/cpu/quantize.hpp"
