@@ -136,6 +136,11 @@ namespace qforge_test {
 template <qforge::BlockFormat F>
 void format_suite(const std::string& golden_folder, std::size_t blocks_per_row = 7) {
     using namespace qforge;
+    // The suite is for formats with their own SIMD kernels: make sure it does not silently test reference.
+    static_assert(!isa_usable<xsimd::avx2> ||
+                  (provides_kernel<op::gemv, cpu<xsimd::avx2>, F> && provides_kernel<op::gemm, cpu<xsimd::avx2>, F>));
+    static_assert(!isa_usable<avx512_vnni> || (provides_kernel<op::gemv, cpu<avx512_vnni>, F> &&
+                                               provides_kernel<op::gemm, cpu<avx512_vnni>, F>));
     expect_all_archs_run();
     const std::size_t rows = 37, cols = blocks_per_row * F::block_size;
     const auto m = make_matrix<F>(random_floats(rows * cols, 2), rows, cols);
