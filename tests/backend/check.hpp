@@ -70,6 +70,9 @@ void check_against_reference(const B& be, const test_matrix<F>& m, const std::ve
         const std::span<const float> xj(x.data() + j * m.cols, m.cols);
         gemv(be, w, xj, std::span<float>(got1));
         for (std::size_t r = 0; r < m.rows; ++r) {
+            const float g = got[j * m.rows + r], w = want[j * m.rows + r];
+            // Overflowing extremes: the same infinity, or NaN on both sides (inf - inf, NaN weights).
+            if (!std::isfinite(w) && (std::isnan(w) ? std::isnan(g) : g == w)) continue;
             const double tol = order_tolerance(m.deq.data() + r * m.cols, xj.data(), m.cols, terms);
             ASSERT_NEAR(got[j * m.rows + r], want[j * m.rows + r], tol) << "row " << r << " col " << j;
             ASSERT_EQ(std::bit_cast<std::uint32_t>(got1[r]), std::bit_cast<std::uint32_t>(got[j * m.rows + r]))
