@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
         benchmark::RegisterBenchmark(("gemm/f32/eigen/n:" + std::to_string(n)).c_str(), eigen_gemm)
             ->Arg(static_cast<long>(n))
             ->Unit(benchmark::kMillisecond);
-        boost::mp11::mp_for_each<boost::mp11::mp_list<f32, q8_0>>([n](auto f) { register_format<decltype(f)>(n); });
+        boost::mp11::mp_for_each<bench_formats>([n](auto f) { register_format<decltype(f)>(n); });
     }
     benchmark::Initialize(&argc, argv);
     benchmark::RunSpecifiedBenchmarks();

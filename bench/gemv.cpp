@@ -116,7 +116,7 @@ void register_format() {
 int main(int argc, char** argv) {
     benchmark::RegisterBenchmark("dram_read", dram_read)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
     benchmark::RegisterBenchmark("gemv/f32/eigen", eigen_gemv)->Unit(benchmark::kMillisecond)->UseRealTime();
-    boost::mp11::mp_for_each<boost::mp11::mp_list<f32, q8_0>>([](auto f) { register_format<decltype(f)>(); });
+    boost::mp11::mp_for_each<bench_formats>([](auto f) { register_format<decltype(f)>(); });
     benchmark::Initialize(&argc, argv);
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();

@@ -19,7 +19,8 @@
 
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized" // GCC PR 105593, see int8_blocks.hpp
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wpsabi" // GCC PR 105593, see int8_blocks.hpp
 #endif
 
 namespace qforge {

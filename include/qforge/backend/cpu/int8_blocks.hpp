@@ -40,6 +40,7 @@ QFORGE_ALWAYS_INLINE float f16_to_f32_fast(f16 h) noexcept {
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 }
 

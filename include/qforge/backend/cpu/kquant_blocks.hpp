@@ -22,6 +22,15 @@
 #if QFORGE_ARCH_X86_64
 #include <immintrin.h>
 
+// Inline helpers return 256-bit vectors; GCC warns about their ABI (-Wpsabi) in translation units compiled
+// without AVX, where they are never emitted (no kernel of that level is specialized). GCC 12 also reports its
+// own _mm512_undefined_* helpers as "maybe uninitialized" (PR 105593). Both are silenced for this header only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 namespace qforge::cpu_detail {
 
 struct kquant_acc {
@@ -90,4 +99,7 @@ QFORGE_ALWAYS_INLINE __m256i load256(const void* p) noexcept {
 
 } // namespace qforge::cpu_detail
 
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 #endif // QFORGE_ARCH_X86_64

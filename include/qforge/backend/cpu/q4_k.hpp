@@ -8,6 +8,15 @@
 #include "qforge/block/q4_k.hpp"
 
 #if QFORGE_ARCH_X86_64
+// Inline helpers return 256-bit vectors; GCC warns about their ABI (-Wpsabi) in translation units compiled
+// without AVX, where they are never emitted (no kernel of that level is specialized). GCC 12 also reports its
+// own _mm512_undefined_* helpers as "maybe uninitialized" (PR 105593). Both are silenced for this header only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 namespace qforge {
 
 namespace cpu_detail {
@@ -43,4 +52,7 @@ template <class Arch>
 struct kernel<op::gemm, cpu<Arch>, q4_k> : cpu_detail::kquant_gemm_kernel<Arch, q4_k, cpu_detail::q4_k_decoder> {};
 
 } // namespace qforge
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 #endif // QFORGE_ARCH_X86_64

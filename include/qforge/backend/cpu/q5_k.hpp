@@ -7,6 +7,15 @@
 #include "qforge/block/q5_k.hpp"
 
 #if QFORGE_ARCH_X86_64
+// Inline helpers return 256-bit vectors; GCC warns about their ABI (-Wpsabi) in translation units compiled
+// without AVX, where they are never emitted (no kernel of that level is specialized). GCC 12 also reports its
+// own _mm512_undefined_* helpers as "maybe uninitialized" (PR 105593). Both are silenced for this header only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 namespace qforge {
 
 namespace cpu_detail {
@@ -49,4 +58,7 @@ template <class Arch>
 struct kernel<op::gemm, cpu<Arch>, q5_k> : cpu_detail::kquant_gemm_kernel<Arch, q5_k, cpu_detail::q5_k_decoder> {};
 
 } // namespace qforge
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 #endif // QFORGE_ARCH_X86_64

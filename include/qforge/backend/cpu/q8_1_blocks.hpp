@@ -20,6 +20,15 @@
 #if QFORGE_ARCH_X86_64
 #include <immintrin.h>
 
+// Inline helpers return 256-bit vectors; GCC warns about their ABI (-Wpsabi) in translation units compiled
+// without AVX, where they are never emitted (no kernel of that level is specialized). GCC 12 also reports its
+// own _mm512_undefined_* helpers as "maybe uninitialized" (PR 105593). Both are silenced for this header only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 namespace qforge::cpu_detail {
 
 struct q8_1_act_row {
@@ -134,4 +143,7 @@ struct q8_1_gemm_kernel {
 
 } // namespace qforge::cpu_detail
 
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 #endif // QFORGE_ARCH_X86_64
