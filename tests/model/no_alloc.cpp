@@ -66,7 +66,7 @@ TEST(no_alloc, generation_does_not_allocate) {
     QFORGE_REQUIRE_SHARED();
     const auto ck = llama2c::checkpoint::read(qforge_test::models_dir() / "aidreams260K.bin");
     const auto src = weights_from(ck);
-    auto stat = llama<llama_dims<64, 172, 4, 4, 4, 512>, recipe<f32>, model_detail::scalar_backend, kv_q8_0>::load(src);
+    auto stat = llama<llama_dims<64, 172, 4, 4, 4, 512>, recipe<f32>, reference, kv_q8_0>::load(src);
     auto rt = runtime_llama<>::load(src);
     greedy g;
     sampler s({.temperature = 0.9f, .top_k = 40, .top_p = 0.9f, .min_p = 0.05f, .repeat_penalty = 1.1f, .seed = 1}, 512);
