@@ -23,8 +23,6 @@ inline constexpr int qk_k = 256;
 // ggml's GROUP_MAX_EPS: a group whose largest magnitude is below it counts as all zero.
 inline constexpr float group_max_eps = 1e-15f;
 
-// nearest_int (ggml's round-to-nearest-even bit trick) comes from ggml_math.hpp.
-
 // Symmetric search for a signed scale: L[i] in [0, 2*nmax) (offset by nmax). rmse_type 1 weighs errors by
 // x^2 (or by qw when given). Tries 18 scales around nmax/max and keeps the best weighted least-squares one.
 // (ggml's make_qx_quants; rmse_type is always 1 in the K-quants, so only that case exists here.)
