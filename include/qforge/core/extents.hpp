@@ -119,13 +119,18 @@ public:
 
     // Conversion between compatible extents (same rank, no two different static values). Implicit when it
     // cannot fail (every static extent of the target is static in the source), explicit and checked otherwise.
+    // A conversion that can never succeed stays implicit so that it reaches the static_assert below instead
+    // of failing with "no viable conversion".
     template <std::size_t... F>
-    constexpr explicit(!conversion_cannot_fail<F...>()) extents(const extents<F...>& other) {
+    constexpr explicit(!conversion_cannot_fail<F...>() && static_extents_agree<F...>())
+        extents(const extents<F...>& other) {
         static_assert(sizeof...(F) == rank_, "qforge::extents: cannot convert between shapes of different rank");
         static_assert(static_extents_agree<F...>(), "qforge::extents: shape mismatch: the static extents differ");
-        std::array<std::size_t, rank_> a{};
-        for (std::size_t i = 0; i < rank(); ++i) a[i] = other.extent(i);
-        assign(a);
+        if constexpr (static_extents_agree<F...>()) {
+            std::array<std::size_t, rank_> a{};
+            for (std::size_t i = 0; i < rank(); ++i) a[i] = other.extent(i);
+            assign(a);
+        }
     }
 
     constexpr std::size_t extent(std::size_t i) const noexcept {
@@ -152,7 +157,13 @@ public:
         requires(sizeof...(I) == rank())
     constexpr bool contains(I... idx) const noexcept {
         std::size_t k = 0;
-        return ((static_cast<std::make_unsigned_t<I>>(idx) < extent(k++)) && ...); // negative -> huge
+        const auto inside = [this](auto v, std::size_t dim) {
+            if constexpr (std::is_signed_v<decltype(v)>) {
+                if (v < 0) return false;
+            }
+            return static_cast<std::size_t>(v) < extent(dim);
+        };
+        return (inside(idx, k++) && ...);
     }
 
     constexpr std::array<std::size_t, rank_> to_array() const noexcept {

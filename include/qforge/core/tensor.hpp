@@ -124,17 +124,21 @@ public:
     template <class B, std::size_t N>
         requires std::is_same_v<std::remove_const_t<B>, std::byte>
     static tensor_view from_bytes(std::span<B, N> bytes, const extents_type& ext) {
-        static_assert(std::is_const_v<T> || !std::is_const_v<B>,
-                      "qforge::tensor_view<T, Extents>::from_bytes: read-only bytes need a view of const T");
-        if (bytes.size() / sizeof(T) != ext.size() || bytes.size() % sizeof(T) != 0)
-            throw error(errc::shape, "tensor_view: " + std::to_string(bytes.size()) + " bytes do not hold shape " +
-                                         ext.to_string() + " of " + std::to_string(sizeof(T)) + "-byte elements");
-        if (reinterpret_cast<std::uintptr_t>(bytes.data()) % alignof(T) != 0)
-            throw error(errc::invalid_argument, "tensor_view: data at address " +
-                                                    std::to_string(reinterpret_cast<std::uintptr_t>(bytes.data())) +
-                                                    " is not aligned to " + std::to_string(alignof(T)) + " bytes");
-        // The bytes hold T objects (trivially copyable, so implicitly created by the mapping or the copy).
-        return tensor_view(reinterpret_cast<T*>(bytes.data()), ext);
+        if constexpr (std::is_const_v<B> && !std::is_const_v<T>) {
+            static_assert(tensor_detail::always_false<B>,
+                          "qforge::tensor_view<T, Extents>::from_bytes: read-only bytes need a view of const T");
+            return {};
+        } else {
+            if (bytes.size() / sizeof(T) != ext.size() || bytes.size() % sizeof(T) != 0)
+                throw error(errc::shape, "tensor_view: " + std::to_string(bytes.size()) + " bytes do not hold shape " +
+                                             ext.to_string() + " of " + std::to_string(sizeof(T)) + "-byte elements");
+            const auto address = reinterpret_cast<std::uintptr_t>(bytes.data());
+            if (address % alignof(T) != 0)
+                throw error(errc::invalid_argument, "tensor_view: data at address " + std::to_string(address) +
+                                                        " is not aligned to " + std::to_string(alignof(T)) + " bytes");
+            // The bytes hold T objects (trivially copyable, so implicitly created by the mapping or the copy).
+            return tensor_view(reinterpret_cast<T*>(bytes.data()), ext);
+        }
     }
 
     constexpr operator tensor_view<const T, Extents>() const noexcept
