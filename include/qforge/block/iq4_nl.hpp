@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "qforge/block/detail/check.hpp"
+#include "qforge/block/detail/iq4_table.hpp"
 #include "qforge/block/detail/ggml_math.hpp"
 #include "qforge/block/q8_0.hpp"
 #include "qforge/core/concepts.hpp"
@@ -31,9 +32,8 @@ struct iq4_nl {
     static constexpr double bits_per_weight = 8.0 * block_bytes / block_size;
     using dot_partner = q8_0;
 
-    // The 16 levels (ggml's kvalues_iq4nl), denser near zero where weights are.
-    static constexpr std::int8_t values[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
-                                               1,    13,   25,  38,  53,  69,  89,  113};
+    // The 16 levels (ggml's kvalues_iq4nl), denser near zero where weights are; shared with iq4_xs.
+    static constexpr const std::int8_t (&values)[16] = block_detail::iq4_levels;
 
     // ggml's quantize_iq4_nl (what ggml_quantize_chunk and llama-quantize use): per block a weighted fit
     // (weights x^2) of the scale over 15 candidate scales, nearest level for each value.

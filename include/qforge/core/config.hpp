@@ -28,6 +28,13 @@
 #define QFORGE_ARCH_X86_64 0
 #endif
 
+// x86 intrinsics usable per function through QFORGE_TARGET (GCC and clang), whatever -march says.
+#if QFORGE_ARCH_X86_64 && (defined(__GNUC__) || defined(__clang__))
+#define QFORGE_X86_INTRINSICS 1
+#else
+#define QFORGE_X86_INTRINSICS 0
+#endif
+
 #if defined(__aarch64__)
 #define QFORGE_ARCH_AARCH64 1
 #else
@@ -44,4 +51,19 @@
 #endif
 #ifndef QFORGE_ASAN
 #define QFORGE_ASAN 0
+#endif
+
+// Bit-exact float code (reference quantizers that must reproduce ggml's bytes): between these two lines the
+// compiler may not contract a*b+c into an FMA. GCC and clang both contract by default in C++ (also with
+// -std=c++20), which changes roundings whenever the target has FMA (-march=native). Use at namespace scope,
+// BEGIN and END in the same header.
+#if defined(__clang__)
+#define QFORGE_FP_EXACT_BEGIN _Pragma("float_control(push)") _Pragma("clang fp contract(off)")
+#define QFORGE_FP_EXACT_END _Pragma("float_control(pop)")
+#elif defined(__GNUC__)
+#define QFORGE_FP_EXACT_BEGIN _Pragma("GCC push_options") _Pragma("GCC optimize(\"fp-contract=off\")")
+#define QFORGE_FP_EXACT_END _Pragma("GCC pop_options")
+#else
+#define QFORGE_FP_EXACT_BEGIN
+#define QFORGE_FP_EXACT_END
 #endif
