@@ -2,12 +2,12 @@
 // Byte layout (34 bytes): d (f16, little-endian) | qs[32] (int8). Value i = qs[i] * d.
 #pragma once
 
-#include <cmath>
 #include <cstdint>
 #include <span>
 #include <string_view>
 
 #include "qforge/block/detail/check.hpp"
+#include "qforge/block/detail/ggml_math.hpp"
 #include "qforge/core/concepts.hpp"
 #include "qforge/core/half.hpp"
 
@@ -27,19 +27,19 @@ struct q8_0 {
     static constexpr double bits_per_weight = 8.0 * block_bytes / block_size;
     using dot_partner = q8_0; // activations are quantized to q8_0 too
 
-    // ggml's quantize_row_q8_0_ref: symmetric, d = absmax / 127, q = round(x / d) (roundf: ties away).
+    // ggml's quantize_row_q8_0_ref: symmetric, d = absmax / 127, q = roundf(x / d) (ties away from zero),
+    // converted to int8 as ggml's x86-64 build does. Every block is independent: quantize_block is the unit
+    // that row loops and threads call.
     static void quantize(std::span<const float> x, std::span<block> out) {
         block_detail::check_sizes(name, x.size(), out.size(), block_size);
-        for (std::size_t i = 0; i < out.size(); ++i) {
-            const float* xb = x.data() + i * block_size;
-            float amax = 0.0f;
-            for (std::size_t j = 0; j < block_size; ++j) amax = std::fmax(amax, std::fabs(xb[j]));
-            const float d = amax / 127.0f;
-            const float id = d != 0.0f ? 1.0f / d : 0.0f;
-            out[i].d = f16::from_float(d);
-            for (std::size_t j = 0; j < block_size; ++j)
-                out[i].qs[j] = static_cast<std::int8_t>(std::round(xb[j] * id));
-        }
+        for (std::size_t i = 0; i < out.size(); ++i) quantize_block(x.data() + i * block_size, out[i]);
+    }
+
+    static void quantize_block(const float* x, block& out) noexcept {
+        const float d = block_detail::absmax<32>(x) / 127.0f;
+        const float id = d != 0.0f ? 1.0f / d : 0.0f;
+        out.d = f16::from_float(d);
+        for (int j = 0; j < 32; ++j) out.qs[j] = block_detail::round_away_to_i8(x[j] * id);
     }
 
     static void dequantize(std::span<const block> in, std::span<float> y) {

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "qforge/core/extents.hpp"
 #include "qforge/core/ggml_type.hpp"
 
 namespace qforge {
@@ -38,6 +39,27 @@ template <class F>
 concept ImatrixFormat = BlockFormat<F> && requires(std::span<const float> x, std::span<typename F::block> q,
                                                    std::span<const float> imatrix) {
     F::quantize(x, q, imatrix);                                          // imatrix.size() == x.size()
+};
+
+// What a tensor may hold: plain values that can live in (and be viewed over) raw bytes, such as float, f16,
+// int8_t or a format's block struct.
+template <class T>
+concept TensorElement = std::is_object_v<T>                               // not a reference, function or void
+    && !std::is_array_v<T>                                                // one element, not a C array
+    && std::is_trivially_copyable_v<T>;                                   // may alias file or arena bytes
+
+// A dense tensor or a view of one: an element type, a shape, and elements reachable by row-major strides.
+template <class T>
+concept TensorLike = requires(const T& t, std::size_t i) {
+    typename T::element_type;                                            // what data() points to (maybe const)
+    typename T::value_type;                                              // element_type without const
+    typename T::extents_type;                                            // qforge::extents<...>
+    requires Extents<typename T::extents_type>;                          // the shape's type
+    requires TensorElement<typename T::value_type>;                      // trivially copyable elements
+    { t.extents() } -> std::convertible_to<typename T::extents_type>;    // the shape
+    { t.data() } -> std::convertible_to<const typename T::value_type*>;  // first element
+    { t.size() } -> std::convertible_to<std::size_t>;                    // number of elements
+    { t.stride(i) } -> std::convertible_to<std::size_t>;                 // elements between neighbours in dim i
 };
 
 } // namespace qforge

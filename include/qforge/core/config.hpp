@@ -28,6 +28,13 @@
 #define QFORGE_ARCH_X86_64 0
 #endif
 
+// x86 intrinsics usable per function through QFORGE_TARGET (GCC and clang), whatever -march says.
+#if QFORGE_ARCH_X86_64 && (defined(__GNUC__) || defined(__clang__))
+#define QFORGE_X86_INTRINSICS 1
+#else
+#define QFORGE_X86_INTRINSICS 0
+#endif
+
 #if defined(__aarch64__)
 #define QFORGE_ARCH_AARCH64 1
 #else

@@ -1,7 +1,8 @@
 // qforge/core/half.hpp: IEEE binary16 (f16) and bfloat16 (bf16) value types.
 // The portable conversions are exact (round to nearest even; NaN stays NaN and is quieted, keeping the top
-// payload bits; infinities and subnormals are exact) and constexpr. They are the definition: any hardware
-// fast path (F16C, AVX-512 BF16) must agree with them bit for bit.
+// payload bits; infinities and subnormals are exact) and constexpr. They are the definition: the bulk
+// conversions of core/half_convert.hpp (F16C, AVX-512, AVX-512 BF16 fast paths) agree with them bit for bit.
+// bf16 -> f32 is a pure bit extension (NaN payloads, signalling or not, pass through unchanged).
 #pragma once
 
 #include <bit>
@@ -44,7 +45,9 @@ constexpr float f16_bits_to_f32(std::uint16_t h) noexcept {
         const float v = static_cast<float>(m) * 0x1p-24f; // exact
         return sign ? -v : v;
     }
-    if (e == 31) return std::bit_cast<float>(sign | 0x7f800000u | (m << 13));
+    // NaN is quieted (quiet bit set, payload kept), as IEEE 754 convertFormat and F16C's vcvtph2ps do;
+    // infinities keep m == 0.
+    if (e == 31) return std::bit_cast<float>(sign | 0x7f800000u | ((m != 0 ? (m | 0x200u) : 0u) << 13));
     return std::bit_cast<float>(sign | ((e + 112) << 23) | (m << 13));
 }
 

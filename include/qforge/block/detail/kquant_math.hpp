@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "qforge/block/detail/ggml_math.hpp"
 #include "qforge/core/config.hpp"
 
 QFORGE_FP_EXACT_BEGIN
@@ -28,14 +29,6 @@ using f32x8 = float __attribute__((vector_size(32)));
 using i32x8 = std::int32_t __attribute__((vector_size(32)));
 
 inline f32x8 splat8(float v) noexcept { return f32x8{v, v, v, v, v, v, v, v}; }
-
-// Round to nearest (ties to even) for |v| <= 2^22 by adding 1.5 * 2^23: the sum's low mantissa bits are the
-// rounded integer. ggml's nearest_int; the same bit trick, so ties and huge values behave identically.
-inline int nearest_int(float v) noexcept {
-    const float biased = v + 12582912.f;
-    const auto bits = std::bit_cast<std::int32_t>(biased);
-    return (bits & 0x007fffff) - 0x00400000;
-}
 
 // Symmetric search for a signed scale: L[i] in [0, 2*nmax) (offset by nmax), errors weighted by x^2 (or by
 // qw when given). Tries 18 scales around nmax/max and keeps the best weighted least-squares one. (ggml's

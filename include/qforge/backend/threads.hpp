@@ -1,0 +1,117 @@
+// qforge/backend/threads.hpp: threads<N, Inner>: runs Inner's kernels on a persistent pool of N threads
+// (N = 0: a count chosen at run time, by default std::thread::hardware_concurrency()).
+//
+// GEMV/GEMM rows are split into contiguous ranges aligned to `row_grain` rows; each output row is computed by
+// exactly one thread with the same code path as in a single-threaded call, so results are bit-identical for
+// any thread count. Activation quantization runs on the calling thread (it is small). The pool is shared by
+// copies of the backend value (construct once, reuse); a call allocates nothing.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <thread>
+
+#include "qforge/backend/fallback.hpp"
+#include "qforge/backend/kernel.hpp"
+#include "qforge/backend/tags.hpp"
+#include "qforge/backend/thread_pool.hpp"
+#include "qforge/block/matrix.hpp"
+#include "qforge/core/error.hpp"
+
+namespace qforge {
+
+template <std::size_t N = 0, Backend Inner = cpu_auto>
+struct threads {
+    static constexpr bool is_backend = true;
+    static constexpr std::string_view backend_name = "threads";
+    using inner_backend = Inner;
+
+    Inner inner{};
+    std::shared_ptr<thread_pool> pool;
+
+    threads() : pool(std::make_shared<thread_pool>(N != 0 ? N : default_count())) {}
+    // A run-time thread count (only for N = 0).
+    explicit threads(std::size_t count, Inner in = {})
+        requires(N == 0)
+        : inner(std::move(in)), pool(std::make_shared<thread_pool>(count)) {
+        require(count > 0, errc::invalid_argument, "threads<>: the thread count must be at least 1");
+    }
+
+    std::size_t count() const noexcept { return pool->size(); }
+
+    static std::size_t default_count() noexcept {
+        const unsigned h = std::thread::hardware_concurrency();
+        return h == 0 ? 1 : h;
+    }
+};
+
+namespace backend_detail {
+
+// Rows per unit of the split: a multiple of every tile height, so that no tile is cut by a thread boundary.
+inline constexpr std::size_t row_grain = 16;
+
+// The rows of participant `index` among `count`, for rows [0, rows): contiguous, grain-aligned.
+inline void split_rows(std::size_t rows, std::size_t index, std::size_t count, std::size_t& r0, std::size_t& r1) {
+    const std::size_t units = (rows + row_grain - 1) / row_grain;
+    r0 = std::min(rows, units * index / count * row_grain);
+    r1 = std::min(rows, units * (index + 1) / count * row_grain);
+}
+
+template <class Op, class F, class Inner, class... Args>
+struct row_job {
+    const Inner* inner;
+    qmatrix_view<F> w;
+    std::tuple<Args...> args;
+
+    static void call(void* ctx, std::size_t index, std::size_t count) {
+        auto& self = *static_cast<row_job*>(ctx);
+        std::size_t r0 = 0, r1 = 0;
+        split_rows(self.w.rows, index, count, r0, r1);
+        if (r0 >= r1) return;
+        std::apply([&](auto... a) { invoke<Op, F>(*self.inner, self.w, a..., r0, r1); }, self.args);
+    }
+};
+
+} // namespace backend_detail
+
+template <std::size_t N, class Inner, class F>
+struct kernel<op::quantize, threads<N, Inner>, F> {
+    static constexpr bool available = has_kernel<op::quantize, Inner, F>;
+    template <class... Args>
+    static void run(const threads<N, Inner>& be, Args... args) {
+        invoke<op::quantize, F>(be.inner, args...);
+    }
+};
+
+template <std::size_t N, class Inner, class F>
+struct kernel<op::gemv, threads<N, Inner>, F> {
+    static constexpr bool available = has_kernel<op::gemv, Inner, F>;
+    using partner_block = typename F::dot_partner::block;
+    static void run(const threads<N, Inner>& be, qmatrix_view<F> w, const partner_block* xq, float* y,
+                    std::size_t r0, std::size_t r1) {
+        if (r0 != 0 || r1 != w.rows) { // a sub-range: already split by the caller
+            invoke<op::gemv, F>(be.inner, w, xq, y, r0, r1);
+            return;
+        }
+        backend_detail::row_job<op::gemv, F, Inner, const partner_block*, float*> job{&be.inner, w, {xq, y}};
+        be.pool->run(&decltype(job)::call, &job);
+    }
+};
+
+template <std::size_t N, class Inner, class F>
+struct kernel<op::gemm, threads<N, Inner>, F> {
+    static constexpr bool available = has_kernel<op::gemm, Inner, F>;
+    using partner_block = typename F::dot_partner::block;
+    static void run(const threads<N, Inner>& be, qmatrix_view<F> w, const partner_block* xq, std::size_t n,
+                    float* y, std::size_t r0, std::size_t r1) {
+        if (r0 != 0 || r1 != w.rows) {
+            invoke<op::gemm, F>(be.inner, w, xq, n, y, r0, r1);
+            return;
+        }
+        backend_detail::row_job<op::gemm, F, Inner, const partner_block*, std::size_t, float*> job{
+            &be.inner, w, {xq, n, y}};
+        be.pool->run(&decltype(job)::call, &job);
+    }
+};
+
+} // namespace qforge

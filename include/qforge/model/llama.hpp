@@ -1,0 +1,277 @@
+// qforge/model/llama.hpp: the Llama-architecture engine, llama<Dims, Recipe, Backend, Kv>.
+//
+// One implementation serves every specialization:
+//   Dims    llama_dims<...> (shape constants folded into the code) or dynamic_dims (shape from the file);
+//   Recipe  recipe<F, role<R, G>...> (each weight a qmatrix_view<F>, checked at load) or runtime_recipe
+//           (each weight an any_qmatrix, dispatched once per matrix over the closed format list);
+//   Backend the kernel policy that runs gemv/gemm;
+//   Kv      kv_f32 / kv_f16 / kv_q8_0, the KV cache storage.
+//
+// forward() runs a batch of tokens at consecutive positions: n > 1 goes through gemm (prompt processing),
+// n == 1 through gemv (generation). All buffers are allocated once in load(): a forward pass never touches
+// the heap.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <memory>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "qforge/core/error.hpp"
+#include "qforge/io/tokenizer.hpp"
+#include "qforge/backend.hpp"
+#include "qforge/model/dims.hpp"
+#include "qforge/model/kv_cache.hpp"
+#include "qforge/model/recipe.hpp"
+#include "qforge/model/weights.hpp"
+#include "qforge/ops/activation.hpp"
+#include "qforge/ops/attention.hpp"
+#include "qforge/ops/embedding.hpp"
+#include "qforge/ops/gemm.hpp"
+#include "qforge/ops/gemv.hpp"
+#include "qforge/ops/norm.hpp"
+#include "qforge/ops/rope.hpp"
+
+namespace qforge {
+
+struct load_options {
+    std::size_t n_ctx = 0;      // KV cache positions; 0 = the model's context length
+    std::size_t max_batch = 64; // tokens per gemm pass in prompt processing
+};
+
+namespace llama_detail {
+
+template <class Recipe, class Role>
+struct weight {
+    using type = qmatrix_view<recipe_format_t<Recipe, Role>>;
+    static type bind(const weight_source& s, const std::string& name, std::size_t rows, std::size_t cols) {
+        return bind_matrix<recipe_format_t<Recipe, Role>>(s, name, rows, cols);
+    }
+};
+
+template <class Role>
+struct weight<runtime_recipe, Role> {
+    using type = any_qmatrix;
+    static type bind(const weight_source& s, const std::string& name, std::size_t rows, std::size_t cols) {
+        return bind_any_matrix(s, name, rows, cols);
+    }
+};
+
+// n == 1: the generation path (gemv); n > 1: prompt processing (gemm, each weight row reused n times).
+template <Backend B, BlockFormat F>
+void matmul(const B& be, qmatrix_view<F> w, std::span<const float> x, std::size_t n, std::span<float> y) {
+    if (n == 1) gemv(be, w, x, y);
+    else gemm(be, w, x, n, y);
+}
+
+template <Backend B>
+void matmul(const B& be, const any_qmatrix& w, std::span<const float> x, std::size_t n, std::span<float> y) {
+    w.visit([&](auto view) { matmul(be, view, x, n, y); });
+}
+
+template <BlockFormat F>
+void embed_row(qmatrix_view<F> table, std::size_t token, std::span<float> out) { embed(table, token, out); }
+inline void embed_row(const any_qmatrix& table, std::size_t token, std::span<float> out) {
+    table.visit([&](auto view) { embed(view, token, out); });
+}
+
+} // namespace llama_detail
+
+template <class Dims, class Recipe, Backend Be = cpu_auto, class Kv = kv_f32>
+class llama {
+    template <class Role>
+    using weight_t = typename llama_detail::weight<Recipe, Role>::type;
+
+    struct layer {
+        std::span<const float> attn_norm, ffn_norm;
+        weight_t<attn_q> wq;
+        weight_t<attn_k> wk;
+        weight_t<attn_v> wv;
+        weight_t<attn_output> wo;
+        weight_t<ffn_gate> gate;
+        weight_t<ffn_up> up;
+        weight_t<ffn_down> down;
+    };
+
+public:
+    using dims_type = Dims;
+    using recipe_type = Recipe;
+    using backend_type = Be;
+
+    // Binds every tensor of `src` (zero-copy: `src`'s memory must outlive the engine) and sizes all buffers.
+    static llama load(const weight_source& src, load_options opt = {}, Be be = {}) {
+        llama m;
+        m.be_ = be;
+        m.p_ = src.params;
+        m.p_.validate(src.file);
+        m.d_.bind(m.p_, src.file);
+        const std::size_t dim = m.p_.dim, hidden = m.p_.hidden, kv = m.p_.kv_dim(), vocab = m.p_.vocab;
+        m.embd_ = llama_detail::weight<Recipe, token_embd>::bind(src, "token_embd.weight", vocab, dim);
+        if (src.find("output.weight")) {
+            m.out_ = llama_detail::weight<Recipe, output>::bind(src, "output.weight", vocab, dim);
+        } else if constexpr (std::is_same_v<weight_t<output>, weight_t<token_embd>>) {
+            m.out_ = m.embd_; // tied classifier
+        } else {
+            throw error(errc::type, "the file has a tied classifier (no output.weight) but the engine type's output "
+                                    "format differs from its token_embd format", {src.file, "output.weight", {}});
+        }
+        m.out_norm_ = bind_vector(src, "output_norm.weight", dim);
+        m.layers_.resize(m.p_.n_layers);
+        for (std::size_t l = 0; l < m.p_.n_layers; ++l) {
+            const std::string b = "blk." + std::to_string(l) + ".";
+            auto& L = m.layers_[l];
+            L.attn_norm = bind_vector(src, b + "attn_norm.weight", dim);
+            L.ffn_norm = bind_vector(src, b + "ffn_norm.weight", dim);
+            L.wq = llama_detail::weight<Recipe, attn_q>::bind(src, b + "attn_q.weight", dim, dim);
+            L.wk = llama_detail::weight<Recipe, attn_k>::bind(src, b + "attn_k.weight", kv, dim);
+            L.wv = llama_detail::weight<Recipe, attn_v>::bind(src, b + "attn_v.weight", kv, dim);
+            L.wo = llama_detail::weight<Recipe, attn_output>::bind(src, b + "attn_output.weight", dim, dim);
+            L.gate = llama_detail::weight<Recipe, ffn_gate>::bind(src, b + "ffn_gate.weight", hidden, dim);
+            L.up = llama_detail::weight<Recipe, ffn_up>::bind(src, b + "ffn_up.weight", hidden, dim);
+            L.down = llama_detail::weight<Recipe, ffn_down>::bind(src, b + "ffn_down.weight", dim, hidden);
+        }
+        m.allocate(opt);
+        return m;
+    }
+
+    const model_params& params() const noexcept { return p_; }
+    std::size_t n_ctx() const noexcept { return kv_.n_ctx(); }
+    std::size_t max_batch() const noexcept { return batch_; }
+    std::size_t kv_bytes() const noexcept { return kv_.bytes(); }
+
+    // Runs tokens at positions pos, pos+1, ... (earlier positions must already be in the KV cache) and
+    // returns the logits after the last one. The span stays valid until the next call.
+    std::span<const float> forward(std::span<const token_id> tokens, std::size_t pos) {
+        require(!tokens.empty(), errc::invalid_argument, "llama::forward: no tokens");
+        if (pos + tokens.size() > kv_.n_ctx())
+            throw error(errc::invalid_argument, "llama::forward: positions " + std::to_string(pos) + ".." +
+                                                    std::to_string(pos + tokens.size() - 1) + " exceed the context of " +
+                                                    std::to_string(kv_.n_ctx()));
+        for (const token_id t : tokens)
+            if (t < 0 || static_cast<std::size_t>(t) >= p_.vocab)
+                throw error(errc::invalid_argument, "llama::forward: token id " + std::to_string(t) +
+                                                        " is outside the vocabulary of " + std::to_string(p_.vocab));
+        for (std::size_t done = 0; done < tokens.size(); done += batch_) {
+            const std::size_t n = std::min(batch_, tokens.size() - done);
+            run_batch(tokens.subspan(done, n), pos + done);
+        }
+        return logits_;
+    }
+
+    // Greedy or sampled generation: feeds the prompt (at position 0), then emits n tokens through
+    // on_token(id). The last emitted token is not fed back. Returns the number of tokens emitted (fewer
+    // than n only when the context is full). `sample(logits, history)` picks each token.
+    template <class Sampler, class OnToken>
+    std::size_t generate(std::span<const token_id> prompt, Sampler&& sample, std::size_t n, OnToken&& on_token) {
+        require(!prompt.empty(), errc::invalid_argument, "llama::generate: the prompt needs at least one token (BOS)");
+        require(prompt.size() <= kv_.n_ctx(), errc::invalid_argument, "llama::generate: the prompt exceeds the context");
+        std::copy(prompt.begin(), prompt.end(), history_.begin());
+        std::size_t len = prompt.size();
+        forward(prompt, 0);
+        std::size_t emitted = 0;
+        while (emitted < n) {
+            const token_id t = sample(std::span<float>(logits_), std::span<const token_id>(history_.data(), len));
+            on_token(t);
+            ++emitted;
+            if (emitted == n || len >= kv_.n_ctx()) break;
+            history_[len] = t;
+            forward({&history_[len], 1}, len);
+            ++len;
+        }
+        return emitted;
+    }
+
+private:
+    void allocate(const load_options& opt) {
+        const std::size_t ctx = opt.n_ctx ? opt.n_ctx : p_.seq_len;
+        require(ctx > 0 && ctx <= p_.seq_len, errc::invalid_argument,
+                "load_options::n_ctx must be in [1, the model's context length " + std::to_string(p_.seq_len) + "]");
+        require(opt.max_batch > 0 && opt.max_batch <= 4096, errc::invalid_argument, "load_options::max_batch must be in [1, 4096]");
+        batch_ = std::min(opt.max_batch, ctx);
+        const std::size_t dim = p_.dim, hidden = p_.hidden, kv = p_.kv_dim(), B = batch_;
+        kv_ = kv_cache<Kv>(p_.n_layers, ctx, kv);
+        x_.assign(B * dim, 0.0f);
+        xb_.assign(B * dim, 0.0f);
+        q_.assign(B * dim, 0.0f);
+        k_.assign(B * kv, 0.0f);
+        v_.assign(B * kv, 0.0f);
+        att_.assign(B * dim, 0.0f);
+        h1_.assign(B * hidden, 0.0f);
+        h3_.assign(B * hidden, 0.0f);
+        logits_.assign(p_.vocab, 0.0f);
+        scores_.assign(p_.n_heads * ctx, 0.0f);
+        rope_cs_.assign(p_.head_dim(), 0.0f);
+        kv_rows_.assign(2 * kv, 0.0f);
+        history_.assign(ctx, 0);
+    }
+
+    template <class W>
+    void mm(const W& w, std::span<const float> x, std::size_t n, std::span<float> y) {
+        llama_detail::matmul(be_, w, x, n, y);
+    }
+
+    void run_batch(std::span<const token_id> tokens, std::size_t pos) {
+        const std::size_t n = tokens.size();
+        const std::size_t dim = d_.dim, kv = d_.kv_dim, hidden = d_.hidden, hd = d_.head_dim;
+        const std::span<float> x(x_.data(), n * dim), xb(xb_.data(), n * dim), q(q_.data(), n * dim),
+            k(k_.data(), n * kv), v(v_.data(), n * kv), att(att_.data(), n * dim), h1(h1_.data(), n * hidden),
+            h3(h3_.data(), n * hidden);
+        for (std::size_t i = 0; i < n; ++i)
+            llama_detail::embed_row(embd_, static_cast<std::size_t>(tokens[i]), x.subspan(i * dim, dim));
+        const attention_shape shape{d_.n_heads, d_.n_kv_heads, hd};
+        const std::span<float> krow(kv_rows_.data(), kv), vrow(kv_rows_.data() + kv, kv);
+        for (std::size_t l = 0; l < d_.n_layers; ++l) {
+            const layer& L = layers_[l];
+            for (std::size_t i = 0; i < n; ++i) rms_norm(x.subspan(i * dim, dim), L.attn_norm, p_.eps, xb.subspan(i * dim, dim));
+            mm(L.wq, xb, n, q);
+            mm(L.wk, xb, n, k);
+            mm(L.wv, xb, n, v);
+            for (std::size_t i = 0; i < n; ++i) {
+                rope_angles(pos + i, hd, p_.rope_theta, rope_cs_);
+                apply_rope(q.subspan(i * dim, dim), hd, rope_cs_, p_.rope);
+                apply_rope(k.subspan(i * kv, kv), hd, rope_cs_, p_.rope);
+                kv_.store(l, pos + i, k.subspan(i * kv, kv), v.subspan(i * kv, kv));
+            }
+            for (std::size_t i = 0; i < n; ++i) {
+                attention(
+                    std::span<const float>(q.subspan(i * dim, dim)), shape, pos + i + 1,
+                    [&](std::size_t t) { return kv_.key(l, t, krow); }, [&](std::size_t t) { return kv_.value(l, t, vrow); },
+                    scores_, att.subspan(i * dim, dim));
+            }
+            mm(L.wo, att, n, xb);
+            for (std::size_t j = 0; j < n * dim; ++j) x[j] += xb[j];
+            for (std::size_t i = 0; i < n; ++i) rms_norm(x.subspan(i * dim, dim), L.ffn_norm, p_.eps, xb.subspan(i * dim, dim));
+            mm(L.gate, xb, n, h1);
+            mm(L.up, xb, n, h3);
+            swiglu(h1, h3, h1);
+            mm(L.down, h1, n, xb);
+            for (std::size_t j = 0; j < n * dim; ++j) x[j] += xb[j];
+        }
+        // Only the last position's logits are needed (prompt processing discards the others).
+        const std::span<float> last = x.subspan((n - 1) * dim, dim), out = xb.first(dim);
+        rms_norm(last, out_norm_, p_.eps, out);
+        mm(out_, out, 1, std::span<float>(logits_));
+    }
+
+    model_params p_;
+    Dims d_;
+    Be be_;
+    weight_t<token_embd> embd_;
+    weight_t<output> out_;
+    std::span<const float> out_norm_;
+    std::vector<layer> layers_;
+    kv_cache<Kv> kv_;
+    std::size_t batch_ = 1;
+    std::vector<float> x_, xb_, q_, k_, v_, att_, h1_, h3_, logits_, scores_, rope_cs_, kv_rows_;
+    std::vector<token_id> history_;
+};
+
+// The runtime-dispatched engine: shape and every tensor's format come from the file.
+template <Backend Be = cpu_auto, class Kv = kv_f32>
+using runtime_llama = llama<dynamic_dims, runtime_recipe, Be, Kv>;
+
+} // namespace qforge

@@ -1,0 +1,35 @@
+// qforge/ops/quantize_act.hpp: activations quantized on the fly to a weight format's dot partner.
+// quantize_act() writes into caller storage; activation_scratch() is the per-thread buffer that gemv/gemm use
+// so that a steady-state call allocates nothing (it grows only when a larger activation arrives).
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "qforge/backend.hpp"
+#include "qforge/core/concepts.hpp"
+#include "qforge/core/error.hpp"
+
+namespace qforge {
+
+// Quantizes x (a multiple of P::block_size values) to blocks of the activation format P on backend `be`.
+template <Backend B, BlockFormat P>
+void quantize_act(const B& be, std::span<const float> x, std::span<typename P::block> out) {
+    if (x.size() != out.size() * P::block_size)
+        throw error(errc::shape, std::string("quantize_act to ") + std::string(P::name) + ": " +
+                                     std::to_string(x.size()) + " values do not fill " +
+                                     std::to_string(out.size()) + " blocks");
+    invoke<op::quantize, P>(be, x, out);
+}
+
+// A per-thread buffer of at least `blocks` blocks of P.
+template <BlockFormat P>
+std::span<typename P::block> activation_scratch(std::size_t blocks) {
+    thread_local std::vector<typename P::block> buffer;
+    if (buffer.size() < blocks) buffer.resize(blocks);
+    return {buffer.data(), blocks};
+}
+
+} // namespace qforge

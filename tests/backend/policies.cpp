@@ -1,0 +1,111 @@
+// The backend policies: kernel selection at compile time (fallback chains ending in reference), cpu_auto's
+// run-time choice, the thread pool, and that a call allocates nothing in steady state.
+#include "check.hpp"
+
+#include <atomic>
+
+using namespace qforge;
+using namespace qforge_test;
+
+// A test-only backend that provides nothing: everything must fall back to reference.
+struct empty_backend {
+    static constexpr bool is_backend = true;
+    static constexpr std::string_view backend_name = "empty";
+};
+
+static_assert(Backend<reference>);
+static_assert(Backend<cpu<xsimd::avx2>>);
+static_assert(Backend<cpu_auto>);
+static_assert(Backend<threads<2, cpu<xsimd::avx2>>>);
+static_assert(Backend<fallback<empty_backend, cpu_auto>>);
+static_assert(!Backend<int>);
+
+static_assert(!kernel<op::gemv, empty_backend, q8_0>::available);
+static_assert(!provides_kernel<op::gemv, empty_backend, q8_0>);
+static_assert(has_kernel<op::gemv, empty_backend, q8_0>); // through reference
+static_assert(kernel<op::gemv, reference, q8_0>::available);
+static_assert(provides_kernel<op::gemv, fallback<empty_backend, cpu<xsimd::avx2>>, q8_0> == isa_usable<xsimd::avx2>);
+
+TEST(backend_policies, fallback_picks_the_first_provider) {
+    const std::size_t rows = 11, cols = 96;
+    const auto m = make_matrix<q8_0>(random_floats(rows * cols, 21), rows, cols);
+    const auto x = random_floats(cols, 22);
+    std::vector<float> want(rows), got(rows), simd(rows);
+    gemv(reference{}, m.view(), x, std::span<float>(want));
+    gemv(empty_backend{}, m.view(), x, std::span<float>(got)); // falls back to reference: same bits
+    EXPECT_EQ(0, std::memcmp(want.data(), got.data(), rows * 4));
+    gemv(fallback<empty_backend, reference>{}, m.view(), x, std::span<float>(got));
+    EXPECT_EQ(0, std::memcmp(want.data(), got.data(), rows * 4));
+    if (isa_runnable<xsimd::avx2>()) {
+        gemv(cpu<xsimd::avx2>{}, m.view(), x, std::span<float>(simd));
+        gemv(fallback<empty_backend, cpu<xsimd::avx2>>{}, m.view(), x, std::span<float>(got));
+        EXPECT_EQ(0, std::memcmp(simd.data(), got.data(), rows * 4)); // the avx2 kernel, not reference
+    }
+}
+
+TEST(backend_policies, cpu_auto_runs_the_best_variant) {
+    const isa_level level = cpu_auto_level();
+    EXPECT_EQ(static_cast<int>(level) >= static_cast<int>(isa_level::sse4_2), compiled_sse4_2);
+    const std::size_t rows = 13, cols = 160;
+    const auto m = make_matrix<q8_0>(random_floats(rows * cols, 23), rows, cols);
+    const auto x = random_floats(cols, 24);
+    std::vector<float> a(rows), b(rows, -1.0f);
+    gemv(cpu_auto{}, m.view(), x, std::span<float>(a));
+    bool compared = false;
+    boost::mp11::mp_for_each<cpu_archs>([&](auto arch) {
+        using A = decltype(arch);
+        if (isa_usable<A> && isa_traits<A>::level == level) {
+            gemv(cpu<A>{}, m.view(), x, std::span<float>(b));
+            compared = true;
+        }
+    });
+    ASSERT_TRUE(compared) << to_string(level);
+    EXPECT_EQ(0, std::memcmp(a.data(), b.data(), rows * 4));
+}
+
+TEST(backend_policies, split_rows_covers_every_row_once) {
+    for (std::size_t rows : {0u, 1u, 15u, 16u, 17u, 100u, 4096u})
+        for (std::size_t count = 1; count <= 5; ++count) {
+            std::size_t next = 0;
+            for (std::size_t i = 0; i < count; ++i) {
+                std::size_t r0 = 0, r1 = 0;
+                backend_detail::split_rows(rows, i, count, r0, r1);
+                if (r0 >= r1) continue;
+                EXPECT_EQ(r0, next);
+                EXPECT_EQ(r0 % backend_detail::row_grain, 0u);
+                next = r1;
+            }
+            EXPECT_EQ(next, rows) << rows << " rows, " << count << " threads";
+        }
+}
+
+TEST(backend_policies, thread_pool_runs_every_index) {
+    thread_pool pool(4);
+    for (int rep = 0; rep < 200; ++rep) {
+        std::atomic<unsigned> mask{0};
+        pool.run([](void* ctx, std::size_t i, std::size_t n) {
+            EXPECT_EQ(n, 4u);
+            static_cast<std::atomic<unsigned>*>(ctx)->fetch_or(1u << i);
+        }, &mask);
+        ASSERT_EQ(mask.load(), 0xfu);
+    }
+}
+
+TEST(backend_policies, threads_rejects_zero_count) { EXPECT_THROW(threads<0>(0), qforge::error); }
+
+TEST(backend_policies, steady_state_calls_reuse_the_scratch) {
+    // The activation scratch is the only storage a call needs: after a warm-up it must not move (grow).
+    const std::size_t rows = 64, cols = 256, n = 4;
+    const auto m = make_matrix<q8_0>(random_floats(rows * cols, 25), rows, cols);
+    const auto x = random_floats(n * cols, 26);
+    std::vector<float> y(n * rows);
+    threads<0, cpu_auto> be(3);
+    gemm(be, m.view(), x, n, y); // warm-up: the scratch grows once
+    const auto* before = activation_scratch<q8_0>(1).data();
+    for (int rep = 0; rep < 10; ++rep) {
+        gemm(be, m.view(), x, n, y);
+        gemv(be, m.view(), std::span<const float>(x.data(), cols), std::span<float>(y.data(), rows));
+        gemv(cpu_auto{}, m.view(), std::span<const float>(x.data(), cols), std::span<float>(y.data(), rows));
+    }
+    EXPECT_EQ(activation_scratch<q8_0>(1).data(), before);
+}
