@@ -1,29 +1,9 @@
-// q8_0 CPU kernels against the reference backend: activation quantization (bit-exact), GEMV/GEMM on random
+// q8_0 CPU kernels against the reference backend (quantization: quantize.cpp): GEMV/GEMM on random
 // and edge inputs, every arch, odd shapes, 1..4 threads, ggml's golden vec_dot.
 #include "check.hpp"
 
 using namespace qforge;
 using namespace qforge_test;
-
-TEST(backend_q8_0, quantize_is_bit_exact) {
-    expect_all_archs_run();
-    std::vector<std::vector<float>> inputs{random_floats(4096, 1), std::vector<float>(256, 0.0f)};
-    if (std::filesystem::exists(golden_quant_dir()))
-        for (const auto& name : golden_inputs()) inputs.push_back(read_f32(golden_quant_dir() / "inputs" / (name + ".f32")));
-    // ties: values that land exactly on .5 after scaling (amax 127 gives id = 1)
-    std::vector<float> ties(64);
-    for (std::size_t i = 0; i < ties.size(); ++i) ties[i] = (i == 0 ? 127.0f : (i % 2 ? -1.0f : 1.0f) * (i * 0.5f));
-    inputs.push_back(ties);
-    for (const auto& x : inputs) {
-        std::vector<q8_0::block> want(x.size() / 32), got(x.size() / 32);
-        q8_0::quantize(x, want);
-        for_each_backend([&](const auto& be, const std::string& name) {
-            std::memset(static_cast<void*>(got.data()), 0xAB, got.size() * sizeof(q8_0::block));
-            quantize_act<std::decay_t<decltype(be)>, q8_0>(be, x, got);
-            EXPECT_EQ(0, std::memcmp(want.data(), got.data(), got.size() * sizeof(q8_0::block))) << name;
-        });
-    }
-}
 
 TEST(backend_q8_0, gemv_gemm_match_reference) {
     // 37 rows (not a multiple of any tile), 7 blocks per row (odd: the AVX-512 tail step).

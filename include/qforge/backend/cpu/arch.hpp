@@ -1,6 +1,6 @@
 // qforge/backend/cpu/arch.hpp: what each CPU arch tag can do (our own capability traits: xsimd's tags do
 // not form an "at least AVX2" hierarchy), which arch variants this translation unit was compiled with, and
-// what the running CPU supports (cpuid + xgetbv, read once).
+// what the running CPU supports (core/cpu_features.hpp, read once).
 #pragma once
 
 #include <xsimd/xsimd.hpp>
@@ -8,11 +8,7 @@
 #include <string_view>
 
 #include "qforge/core/config.hpp"
-
-#if QFORGE_ARCH_X86_64
-#include <cpuid.h>
-#include <immintrin.h>
-#endif
+#include "qforge/core/cpu_features.hpp"
 
 namespace qforge {
 
@@ -98,42 +94,18 @@ inline constexpr bool isa_usable = isa_traits<Arch>::known && isa_traits<Arch>::
 
 namespace cpu_detail {
 
-#if QFORGE_ARCH_X86_64
-inline isa_level detect_isa() noexcept {
-    unsigned a = 0, b = 0, c = 0, d = 0;
-    if (!__get_cpuid(1, &a, &b, &c, &d)) return isa_level::none;
-    const bool sse42 = (c >> 20) & 1u;
-    const bool fma = (c >> 12) & 1u;
-    const bool osxsave = (c >> 27) & 1u;
-    const bool avx = (c >> 28) & 1u;
-    const bool f16c = (c >> 29) & 1u;
-    if (!sse42) return isa_level::none;
-    if (!(osxsave && avx)) return isa_level::sse4_2;
-    // The OS must save the YMM (bits 1-2) and, for AVX-512, the opmask/ZMM state (bits 5-7).
-    unsigned lo = 0, hi = 0;
-    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    const bool os_ymm = (lo & 0x6u) == 0x6u;
-    const bool os_zmm = (lo & 0xe6u) == 0xe6u;
-    if (!os_ymm) return isa_level::sse4_2;
-    unsigned a7 = 0, b7 = 0, c7 = 0, d7 = 0;
-    __get_cpuid_count(7, 0, &a7, &b7, &c7, &d7);
-    const bool avx2 = (b7 >> 5) & 1u;
-    const bool avx512f = (b7 >> 16) & 1u, avx512dq = (b7 >> 17) & 1u, avx512bw = (b7 >> 30) & 1u,
-               avx512vl = (b7 >> 31) & 1u;
-    const bool vnni = (c7 >> 11) & 1u;
-    if (!(avx2 && fma && f16c)) return isa_level::sse4_2;
-    if (!(os_zmm && avx512f && avx512dq && avx512bw && avx512vl)) return isa_level::avx2;
-    return vnni ? isa_level::avx512_vnni : isa_level::avx512;
+inline isa_level isa_of(const cpu_features& f) noexcept {
+    if (!f.sse4_2) return isa_level::none;
+    if (!(f.avx2 && f.fma && f.f16c)) return isa_level::sse4_2;
+    if (!(f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq)) return isa_level::avx2;
+    return f.avx512vnni ? isa_level::avx512_vnni : isa_level::avx512;
 }
-#else
-inline isa_level detect_isa() noexcept { return isa_level::none; }
-#endif
 
 } // namespace cpu_detail
 
 // The best level the running CPU supports (read once; the first call is thread-safe).
 inline isa_level cpu_isa() noexcept {
-    static const isa_level level = cpu_detail::detect_isa();
+    static const isa_level level = cpu_detail::isa_of(cpu_features::current());
     return level;
 }
 

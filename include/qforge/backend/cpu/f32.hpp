@@ -9,7 +9,7 @@
 #include <span>
 
 #include "qforge/backend/cpu/arch.hpp"
-#include "qforge/backend/cpu/quantize_q8_0.hpp" // xsimd_arch_t
+#include "qforge/backend/cpu/quantize.hpp" // xsimd_arch_t
 #include "qforge/backend/cpu/tile.hpp"
 #include "qforge/backend/kernel.hpp"
 #include "qforge/block/f32.hpp"
@@ -20,6 +20,7 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 
 namespace qforge {
@@ -33,6 +34,7 @@ struct f32_kernel {
     using acc = batch;
     using wprep = batch;
     using aprep = batch;
+    using arow = const f32::block*;
     static constexpr std::size_t step = batch::size;
     static QFORGE_ALWAYS_INLINE acc zero() noexcept { return batch(0.0f); }
     static QFORGE_ALWAYS_INLINE batch load(const f32::block* p, std::size_t i) noexcept {
@@ -67,7 +69,9 @@ template <class Arch>
 void f32_gemm(qmatrix_view<f32> w, const f32::block* x, std::size_t n, float* y, std::size_t r0, std::size_t r1) {
     using shape = f32_tile_shape<Arch>;
     // Panels of 16 activation rows: at 4096 columns that is 256 KiB, which stays in L2 while weights stream.
-    gemm_rows<f32_kernel<Arch>, shape::rows, shape::cols>(w, x, w.cols, n, y, r0, r1, 16);
+    const std::size_t cols = w.cols;
+    gemm_rows<f32_kernel<Arch>, shape::rows, shape::cols>(
+        w, [x, cols](std::size_t j) { return x + j * cols; }, n, y, r0, r1, 16);
 }
 
 } // namespace cpu_detail

@@ -1,6 +1,6 @@
 // qforge/backend/cpu/int8_blocks.hpp: the format kernels (see cpu/tile.hpp) for weight formats whose block
 // holds 32 values that decode to signed int8 with one scale, dotted with q8_0 activations (q8_0, q4_0, q5_0,
-// iq4_nl, ...). A decoder D per format supplies the bytes:
+// iq4_nl, ...). The activations are first repacked (int8_act_pack). A decoder D per format supplies the bytes:
 //   D::block                        the weight block type
 //   D::qs256(const block&) -> __m256i         32 signed int8 values (AVX2 and up)
 //   D::qs128(const block&, __m128i& lo, __m128i& hi)   the same, two halves (SSE4.2)
@@ -11,8 +11,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <vector>
 
 #include "qforge/backend/cpu/arch.hpp"
+#include "qforge/backend/cpu/tile.hpp"
+#include "qforge/backend/kernel.hpp"
+#include "qforge/backend/tags.hpp"
+#include "qforge/block/matrix.hpp"
 #include "qforge/block/q8_0.hpp"
 
 #if QFORGE_ARCH_X86_64
@@ -34,127 +40,58 @@ QFORGE_ALWAYS_INLINE float f16_to_f32_fast(f16 h) noexcept {
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 }
+
+// Activations repacked once per call for the kernels: the quants of each row contiguous, the scales as
+// floats, and (for VNNI) the bias correction 128 * (sum of each 4 quants) that vpdpbusd needs.
+struct int8_act_row {
+    const std::int8_t* qs;     // 32 per block
+    const std::int32_t* corr;  // 8 per block
+    const float* d;            // 1 per block
+};
+
+class int8_act_pack {
+public:
+    // Packs n rows of nb q8_0 blocks into this thread's buffers (grown rarely, never shrunk).
+    static const int8_act_pack& pack(const q8_0::block* xq, std::size_t n, std::size_t nb) {
+        thread_local int8_act_pack p;
+        p.nb_ = nb;
+        const std::size_t blocks = n * nb;
+        if (p.qs_.size() < blocks * 32) p.qs_.resize(blocks * 32);
+        if (p.corr_.size() < blocks * 8) p.corr_.resize(blocks * 8);
+        if (p.d_.size() < blocks) p.d_.resize(blocks);
+        for (std::size_t b = 0; b < blocks; ++b) {
+            std::memcpy(p.qs_.data() + 32 * b, xq[b].qs, 32);
+            for (std::size_t k = 0; k < 8; ++k)
+                p.corr_[8 * b + k] = 128 * (xq[b].qs[4 * k] + xq[b].qs[4 * k + 1] + xq[b].qs[4 * k + 2] +
+                                            xq[b].qs[4 * k + 3]);
+            p.d_[b] = xq[b].d.to_float();
+        }
+        return p;
+    }
+    int8_act_row operator()(std::size_t j) const noexcept {
+        return {qs_.data() + 32 * nb_ * j, corr_.data() + 8 * nb_ * j, d_.data() + nb_ * j};
+    }
+
+private:
+    std::size_t nb_ = 0;
+    std::vector<std::int8_t> qs_;
+    std::vector<std::int32_t> corr_;
+    std::vector<float> d_;
+};
 
 template <isa_level L, class D>
 struct int8_block_kernel;
 
-// AVX-512 VNNI: two blocks per 512-bit step. vpdpbusd multiplies unsigned by signed bytes, so the weights
-// are biased by +128 (w ^ 0x80) and 128 * sum(a) is subtracted (precomputed once per activation step).
+// AVX2 and AVX-512 without VNNI: one block per 256-bit step (Zen 4 splits 512-bit operations in two, so
+// two blocks per zmm would only add shuffles). |w| (unsigned) times a with w's sign, pairs summed in int16
+// (exact: at most 2 * 128 * 127), then in int32 by pmaddwd; the block scale d_w * d_a multiplies in float.
 template <class D>
-struct int8_block_kernel<isa_level::avx512_vnni, D> {
+struct int8_sign_kernel {
     using wblock = typename D::block;
-    using ablock = q8_0::block;
-    using acc = __m512;
-    static constexpr std::size_t step = 2;
-    struct wprep {
-        __m512i u;
-        __m512 d;
-    };
-    struct aprep {
-        __m512i q;
-        __m512i corr;
-        __m512 d;
-    };
-    static QFORGE_ALWAYS_INLINE acc zero() noexcept { return _mm512_setzero_ps(); }
-    static QFORGE_ALWAYS_INLINE __m512 scales(float d0, float d1) noexcept {
-        return _mm512_insertf32x8(_mm512_set1_ps(d0), _mm256_set1_ps(d1), 1);
-    }
-    static QFORGE_ALWAYS_INLINE wprep prep_w(const wblock* w, std::size_t i) noexcept {
-        const __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(D::qs256(w[i])), D::qs256(w[i + 1]), 1);
-        return {_mm512_xor_si512(q, _mm512_set1_epi8(static_cast<char>(0x80))),
-                scales(D::scale(w[i]), D::scale(w[i + 1]))};
-    }
-    static QFORGE_ALWAYS_INLINE wprep prep_w_tail(const wblock* w, std::size_t i, std::size_t) noexcept {
-        const __m512i q = _mm512_castsi256_si512(D::qs256(w[i]));
-        const __m512i lo = _mm512_inserti64x4(q, _mm256_setzero_si256(), 1);
-        return {_mm512_xor_si512(lo, _mm512_set1_epi8(static_cast<char>(0x80))), scales(D::scale(w[i]), 0.0f)};
-    }
-    static QFORGE_ALWAYS_INLINE aprep make_a(__m512i q, float d0, float d1) noexcept {
-        const __m512i corr = _mm512_dpbusd_epi32(_mm512_setzero_si512(),
-                                                 _mm512_set1_epi8(static_cast<char>(0x80)), q);
-        return {q, corr, scales(d0, d1)};
-    }
-    static QFORGE_ALWAYS_INLINE aprep prep_a(const ablock* a, std::size_t i) noexcept {
-        const __m512i q = _mm512_inserti64x4(
-            _mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[i].qs))),
-            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[i + 1].qs)), 1);
-        return make_a(q, f16_to_f32_fast(a[i].d), f16_to_f32_fast(a[i + 1].d));
-    }
-    static QFORGE_ALWAYS_INLINE aprep prep_a_tail(const ablock* a, std::size_t i, std::size_t) noexcept {
-        const __m512i q = _mm512_inserti64x4(
-            _mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[i].qs))),
-            _mm256_setzero_si256(), 1);
-        return make_a(q, f16_to_f32_fast(a[i].d), 0.0f);
-    }
-    static QFORGE_ALWAYS_INLINE void madd(acc& s, const wprep& w, const aprep& a) noexcept {
-        const __m512i p = _mm512_sub_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), w.u, a.q), a.corr);
-        s = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), _mm512_mul_ps(w.d, a.d), s);
-    }
-    static QFORGE_ALWAYS_INLINE float reduce(acc s) noexcept { return _mm512_reduce_add_ps(s); }
-};
-
-// AVX-512BW without VNNI: |w| (unsigned) times a with w's sign, pairs summed in int16 (exact: at most
-// 2 * 128 * 127), then in int32.
-template <class D>
-struct int8_block_kernel<isa_level::avx512, D> {
-    using wblock = typename D::block;
-    using ablock = q8_0::block;
-    using acc = __m512;
-    static constexpr std::size_t step = 2;
-    using vnni = int8_block_kernel<isa_level::avx512_vnni, D>;
-    struct wprep {
-        __m512i absw;
-        __mmask64 neg;
-        __m512 d;
-    };
-    struct aprep {
-        __m512i q;
-        __m512 d;
-    };
-    static QFORGE_ALWAYS_INLINE acc zero() noexcept { return _mm512_setzero_ps(); }
-    static QFORGE_ALWAYS_INLINE wprep make_w(__m512i q, __m512 d) noexcept {
-        return {_mm512_abs_epi8(q), _mm512_movepi8_mask(q), d};
-    }
-    static QFORGE_ALWAYS_INLINE wprep prep_w(const wblock* w, std::size_t i) noexcept {
-        const __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(D::qs256(w[i])), D::qs256(w[i + 1]), 1);
-        return make_w(q, vnni::scales(D::scale(w[i]), D::scale(w[i + 1])));
-    }
-    static QFORGE_ALWAYS_INLINE wprep prep_w_tail(const wblock* w, std::size_t i, std::size_t) noexcept {
-        const __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(D::qs256(w[i])), _mm256_setzero_si256(), 1);
-        return make_w(q, vnni::scales(D::scale(w[i]), 0.0f));
-    }
-    static QFORGE_ALWAYS_INLINE aprep prep_a(const ablock* a, std::size_t i) noexcept {
-        const auto p = vnni::prep_a(a, i);
-        return {p.q, p.d};
-    }
-    static QFORGE_ALWAYS_INLINE aprep prep_a_tail(const ablock* a, std::size_t i, std::size_t n) noexcept {
-        const auto p = vnni::prep_a_tail(a, i, n);
-        return {p.q, p.d};
-    }
-    static QFORGE_ALWAYS_INLINE void madd(acc& s, const wprep& w, const aprep& a) noexcept {
-        const __m512i sa = _mm512_mask_sub_epi8(a.q, w.neg, _mm512_setzero_si512(), a.q);
-        const __m512i p16 = _mm512_maddubs_epi16(w.absw, sa);
-        const __m512i p32 = _mm512_madd_epi16(p16, _mm512_set1_epi16(1));
-        s = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p32), _mm512_mul_ps(w.d, a.d), s);
-    }
-    static QFORGE_ALWAYS_INLINE float reduce(acc s) noexcept { return _mm512_reduce_add_ps(s); }
-};
-
-// A fixed-order horizontal sum of 8 floats: (lo4 + hi4), then pairs, then the last two.
-QFORGE_ALWAYS_INLINE float hsum256(__m256 v) noexcept {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
-// AVX2: one block per 256-bit step.
-template <class D>
-struct int8_block_kernel<isa_level::avx2, D> {
-    using wblock = typename D::block;
-    using ablock = q8_0::block;
+    using arow = int8_act_row;
     using acc = __m256;
     static constexpr std::size_t step = 1;
     struct wprep {
@@ -174,17 +111,73 @@ struct int8_block_kernel<isa_level::avx2, D> {
     static QFORGE_ALWAYS_INLINE wprep prep_w_tail(const wblock* w, std::size_t i, std::size_t) noexcept {
         return prep_w(w, i);
     }
-    static QFORGE_ALWAYS_INLINE aprep prep_a(const ablock* a, std::size_t i) noexcept {
-        return {_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[i].qs)),
-                _mm256_set1_ps(f16_to_f32_fast(a[i].d))};
+    static QFORGE_ALWAYS_INLINE aprep prep_a(const arow& a, std::size_t i) noexcept {
+        return {_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.qs + 32 * i)), _mm256_set1_ps(a.d[i])};
     }
-    static QFORGE_ALWAYS_INLINE aprep prep_a_tail(const ablock* a, std::size_t i, std::size_t) noexcept {
+    static QFORGE_ALWAYS_INLINE aprep prep_a_tail(const arow& a, std::size_t i, std::size_t) noexcept {
         return prep_a(a, i);
     }
     static QFORGE_ALWAYS_INLINE void madd(acc& s, const wprep& w, const aprep& a) noexcept {
         const __m256i p16 = _mm256_maddubs_epi16(w.absw, _mm256_sign_epi8(a.q, w.q));
         const __m256i p32 = _mm256_madd_epi16(p16, _mm256_set1_epi16(1));
         s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p32), _mm256_mul_ps(w.d, a.d), s);
+    }
+    static QFORGE_ALWAYS_INLINE float reduce(acc s) noexcept;
+};
+
+template <class D>
+struct int8_block_kernel<isa_level::avx2, D> : int8_sign_kernel<D> {};
+template <class D>
+struct int8_block_kernel<isa_level::avx512, D> : int8_sign_kernel<D> {};
+
+// A fixed-order horizontal sum of 8 floats: (lo4 + hi4), then pairs, then the last two.
+QFORGE_ALWAYS_INLINE float hsum256(__m256 v) noexcept {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+template <class D>
+QFORGE_ALWAYS_INLINE float int8_sign_kernel<D>::reduce(acc s) noexcept {
+    return hsum256(s);
+}
+
+// AVX-512 VNNI (256-bit vpdpbusd): it multiplies unsigned by signed bytes, so the weights are biased by +128
+// (w ^ 0x80) and the packed correction 128 * sum(a) is subtracted: exact for every int8 weight.
+template <class D>
+struct int8_block_kernel<isa_level::avx512_vnni, D> {
+    using wblock = typename D::block;
+    using arow = int8_act_row;
+    using acc = __m256;
+    static constexpr std::size_t step = 1;
+    struct wprep {
+        __m256i u;
+        __m256 d;
+    };
+    struct aprep {
+        __m256i q;
+        __m256i corr;
+        __m256 d;
+    };
+    static QFORGE_ALWAYS_INLINE acc zero() noexcept { return _mm256_setzero_ps(); }
+    static QFORGE_ALWAYS_INLINE wprep prep_w(const wblock* w, std::size_t i) noexcept {
+        return {_mm256_xor_si256(D::qs256(w[i]), _mm256_set1_epi8(static_cast<char>(0x80))),
+                _mm256_set1_ps(D::scale(w[i]))};
+    }
+    static QFORGE_ALWAYS_INLINE wprep prep_w_tail(const wblock* w, std::size_t i, std::size_t) noexcept {
+        return prep_w(w, i);
+    }
+    static QFORGE_ALWAYS_INLINE aprep prep_a(const arow& a, std::size_t i) noexcept {
+        return {_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.qs + 32 * i)),
+                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.corr + 8 * i)), _mm256_set1_ps(a.d[i])};
+    }
+    static QFORGE_ALWAYS_INLINE aprep prep_a_tail(const arow& a, std::size_t i, std::size_t) noexcept {
+        return prep_a(a, i);
+    }
+    static QFORGE_ALWAYS_INLINE void madd(acc& s, const wprep& w, const aprep& a) noexcept {
+        const __m256i p = _mm256_sub_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), w.u, a.q), a.corr);
+        s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_mul_ps(w.d, a.d), s);
     }
     static QFORGE_ALWAYS_INLINE float reduce(acc s) noexcept { return hsum256(s); }
 };
@@ -199,7 +192,7 @@ QFORGE_ALWAYS_INLINE float hsum128(__m128 s) noexcept {
 template <class D>
 struct int8_block_kernel<isa_level::sse4_2, D> {
     using wblock = typename D::block;
-    using ablock = q8_0::block;
+    using arow = int8_act_row;
     using acc = __m128;
     static constexpr std::size_t step = 1;
     struct wprep {
@@ -222,11 +215,11 @@ struct int8_block_kernel<isa_level::sse4_2, D> {
     static QFORGE_ALWAYS_INLINE wprep prep_w_tail(const wblock* w, std::size_t i, std::size_t) noexcept {
         return prep_w(w, i);
     }
-    static QFORGE_ALWAYS_INLINE aprep prep_a(const ablock* a, std::size_t i) noexcept {
-        return {_mm_loadu_si128(reinterpret_cast<const __m128i*>(a[i].qs)),
-                _mm_loadu_si128(reinterpret_cast<const __m128i*>(a[i].qs + 16)), _mm_set1_ps(a[i].d.to_float())};
+    static QFORGE_ALWAYS_INLINE aprep prep_a(const arow& a, std::size_t i) noexcept {
+        return {_mm_loadu_si128(reinterpret_cast<const __m128i*>(a.qs + 32 * i)),
+                _mm_loadu_si128(reinterpret_cast<const __m128i*>(a.qs + 32 * i + 16)), _mm_set1_ps(a.d[i])};
     }
-    static QFORGE_ALWAYS_INLINE aprep prep_a_tail(const ablock* a, std::size_t i, std::size_t) noexcept {
+    static QFORGE_ALWAYS_INLINE aprep prep_a_tail(const arow& a, std::size_t i, std::size_t) noexcept {
         return prep_a(a, i);
     }
     static QFORGE_ALWAYS_INLINE void madd(acc& s, const wprep& w, const aprep& a) noexcept {
@@ -249,12 +242,53 @@ struct int8_tile_shape<isa_level::avx2> {
 };
 template <>
 struct int8_tile_shape<isa_level::avx512> {
-    static constexpr std::size_t rows = 4, cols = 3;
+    static constexpr std::size_t rows = 4, cols = 4;
 };
 template <>
 struct int8_tile_shape<isa_level::avx512_vnni> {
-    static constexpr std::size_t rows = 4, cols = 3;
+    static constexpr std::size_t rows = 4, cols = 4;
 };
+
+// GEMM (and GEMV as n = 1) for a format decoded to int8 blocks against q8_0 activations.
+template <class Arch, class D, BlockFormat F>
+void int8_block_gemm(qmatrix_view<F> w, const q8_0::block* xq, std::size_t n, float* y, std::size_t r0,
+                     std::size_t r1) {
+    constexpr isa_level L = isa_traits<Arch>::level;
+    using shape = int8_tile_shape<L>;
+    const auto& act = int8_act_pack::pack(xq, n, w.blocks_per_row());
+    gemm_rows<int8_block_kernel<L, D>, shape::rows, shape::cols>(w, act, n, y, r0, r1);
+}
+
+// The kernel<op::gemv / op::gemm, cpu<Arch>, F> bodies of a format with decoder D.
+template <class Arch, BlockFormat F, class D>
+struct int8_gemv_kernel {
+    static constexpr bool available = true;
+    static void run(const cpu<Arch>&, qmatrix_view<F> w, const q8_0::block* xq, float* y, std::size_t r0,
+                    std::size_t r1) {
+        int8_block_gemm<Arch, D>(w, xq, 1, y, r0, r1);
+    }
+};
+template <class Arch, BlockFormat F, class D>
+struct int8_gemm_kernel {
+    static constexpr bool available = true;
+    static void run(const cpu<Arch>&, qmatrix_view<F> w, const q8_0::block* xq, std::size_t n, float* y,
+                    std::size_t r0, std::size_t r1) {
+        int8_block_gemm<Arch, D>(w, xq, n, y, r0, r1);
+    }
+};
+
+// 16 bytes of nibbles -> 32 bytes: the low nibbles (values 0..15), then the high nibbles (values 16..31).
+QFORGE_ALWAYS_INLINE __m256i nibbles256(const std::uint8_t* qs) noexcept {
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+    const __m128i m = _mm_set1_epi8(0x0f);
+    return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(b, 4), m), _mm_and_si128(b, m));
+}
+QFORGE_ALWAYS_INLINE void nibbles128(const std::uint8_t* qs, __m128i& lo, __m128i& hi) noexcept {
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+    const __m128i m = _mm_set1_epi8(0x0f);
+    lo = _mm_and_si128(b, m);
+    hi = _mm_and_si128(_mm_srli_epi16(b, 4), m);
+}
 
 } // namespace qforge::cpu_detail
 

@@ -3,6 +3,8 @@
 // A format kernel K (one per format and isa level) says how to accumulate one weight row against one
 // activation row, `step` weight blocks at a time, in a SIMD accumulator:
 //   K::acc                    accumulator register type;          K::zero()
+//   K::arow                   what the kernel reads of one activation row (a pointer, or a few for a
+//                             repacked layout); the driver gets row j from an accessor: rows(j)
 //   K::wprep / K::aprep       a prepared weight / activation step; K::prep_w(w, i), K::prep_a(a, i)
 //                             (i = index of the step's first weight block, the full step is in range);
 //                             K::prep_w_tail / K::prep_a_tail: the last, partial step (fewer blocks)
@@ -26,12 +28,13 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 
 namespace qforge::cpu_detail {
 
-template <class K, std::size_t R, std::size_t C, class WBlock, class ABlock>
-QFORGE_ALWAYS_INLINE void tile(const WBlock* const* w, const ABlock* const* a, std::size_t nb, float* y,
+template <class K, std::size_t R, std::size_t C, class WBlock>
+QFORGE_ALWAYS_INLINE void tile(const WBlock* const* w, const typename K::arow* a, std::size_t nb, float* y,
                                std::size_t y_row_stride) {
     typename K::acc acc[R][C];
     for (std::size_t r = 0; r < R; ++r)
@@ -58,14 +61,14 @@ QFORGE_ALWAYS_INLINE void tile(const WBlock* const* w, const ABlock* const* a, s
         for (std::size_t c = 0; c < C; ++c) y[c * y_row_stride + r] = K::reduce(acc[r][c]);
 }
 
-// Y (n x w.rows) rows r0..r1 for activations xq (n rows of a_blocks_per_row blocks). R x C tiles; the
-// activation rows are visited in panels of `panel` rows so that a panel stays in L2 while the weights stream.
-template <class K, std::size_t R, std::size_t C, BlockFormat F, class ABlock>
-void gemm_rows(qmatrix_view<F> w, const ABlock* xq, std::size_t a_blocks_per_row, std::size_t n, float* y,
-               std::size_t r0, std::size_t r1, std::size_t panel = 64) {
+// Y (n x w.rows) rows r0..r1 for n activation rows (arow(j) gives row j). R x C tiles; the activation rows
+// are visited in panels of `panel` rows so that a panel stays in L2 while the weights stream.
+template <class K, std::size_t R, std::size_t C, BlockFormat F, class ARows>
+void gemm_rows(qmatrix_view<F> w, const ARows& arow, std::size_t n, float* y, std::size_t r0, std::size_t r1,
+               std::size_t panel = 64) {
     const std::size_t nb = w.blocks_per_row();
     const typename F::block* wr[R];
-    const ABlock* ac[C];
+    typename K::arow ac[C];
     for (std::size_t j0 = 0; j0 < n; j0 += panel) {
         const std::size_t j1 = std::min(n, j0 + panel);
         std::size_t r = r0;
@@ -73,11 +76,11 @@ void gemm_rows(qmatrix_view<F> w, const ABlock* xq, std::size_t a_blocks_per_row
             for (std::size_t i = 0; i < R; ++i) wr[i] = w.data + (r + i) * nb;
             std::size_t j = j0;
             for (; j + C <= j1; j += C) {
-                for (std::size_t c = 0; c < C; ++c) ac[c] = xq + (j + c) * a_blocks_per_row;
+                for (std::size_t c = 0; c < C; ++c) ac[c] = arow(j + c);
                 tile<K, R, C>(wr, ac, nb, y + j * w.rows + r, w.rows);
             }
             for (; j < j1; ++j) {
-                ac[0] = xq + j * a_blocks_per_row;
+                ac[0] = arow(j);
                 tile<K, R, 1>(wr, ac, nb, y + j * w.rows + r, w.rows);
             }
         }
@@ -85,11 +88,11 @@ void gemm_rows(qmatrix_view<F> w, const ABlock* xq, std::size_t a_blocks_per_row
             wr[0] = w.data + r * nb;
             std::size_t j = j0;
             for (; j + C <= j1; j += C) {
-                for (std::size_t c = 0; c < C; ++c) ac[c] = xq + (j + c) * a_blocks_per_row;
+                for (std::size_t c = 0; c < C; ++c) ac[c] = arow(j + c);
                 tile<K, 1, C>(wr, ac, nb, y + j * w.rows + r, w.rows);
             }
             for (; j < j1; ++j) {
-                ac[0] = xq + j * a_blocks_per_row;
+                ac[0] = arow(j);
                 tile<K, 1, 1>(wr, ac, nb, y + j * w.rows + r, w.rows);
             }
         }

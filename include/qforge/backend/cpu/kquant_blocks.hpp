@@ -1,0 +1,105 @@
+// qforge/backend/cpu/kquant_blocks.hpp: the format kernel (see cpu/tile.hpp) for 256-value super-block formats
+// dotted with q8_k activations (q2_k ... q6_k, iq4_xs, tq1_0, tq2_0). A decoder D per format supplies
+//   D::block and D::accumulate(kquant_acc&, const block&, const q8_k::block&)
+// which adds the block's dot product to 8 float lanes (and, for formats with mins, 4 more lanes: ggml's AVX2
+// kernels keep them apart and so do we, which keeps us within 1e-5 of ggml's results): the integer part of
+// each block is exact (pmaddubsw pairs stay below 2^15, pmaddwd with the group scales, int32 lanes), then one
+// FMA by d_w * d_a. The code is
+// 256-bit AVX2 for every level from avx2 up (Zen 4 runs 512-bit operations as two halves); SSE4.2 has no
+// K-quant kernel and falls back to the reference backend.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "qforge/backend/cpu/arch.hpp"
+#include "qforge/backend/cpu/int8_blocks.hpp" // hsum256
+#include "qforge/backend/cpu/tile.hpp"
+#include "qforge/backend/kernel.hpp"
+#include "qforge/block/matrix.hpp"
+#include "qforge/block/q8_k.hpp"
+
+#if QFORGE_ARCH_X86_64
+#include <immintrin.h>
+
+// Inline helpers return 256-bit vectors; GCC warns about their ABI (-Wpsabi) in translation units compiled
+// without AVX, where they are never emitted (no kernel of that level is specialized). GCC 12 also reports its
+// own _mm512_undefined_* helpers as "maybe uninitialized" (PR 105593). Both are silenced for this header only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+namespace qforge::cpu_detail {
+
+struct kquant_acc {
+    __m256 v;
+    __m128 m;
+};
+
+template <class D>
+struct kquant_kernel {
+    using wblock = typename D::block;
+    using arow = const q8_k::block*;
+    using acc = kquant_acc;
+    using wprep = const wblock*;
+    using aprep = const q8_k::block*;
+    static constexpr std::size_t step = 1;
+    static QFORGE_ALWAYS_INLINE acc zero() noexcept { return {_mm256_setzero_ps(), _mm_setzero_ps()}; }
+    static QFORGE_ALWAYS_INLINE wprep prep_w(const wblock* w, std::size_t i) noexcept { return w + i; }
+    static QFORGE_ALWAYS_INLINE wprep prep_w_tail(const wblock* w, std::size_t i, std::size_t) noexcept { return w + i; }
+    static QFORGE_ALWAYS_INLINE aprep prep_a(arow a, std::size_t i) noexcept { return a + i; }
+    static QFORGE_ALWAYS_INLINE aprep prep_a_tail(arow a, std::size_t i, std::size_t) noexcept { return a + i; }
+    static QFORGE_ALWAYS_INLINE void madd(acc& s, wprep w, aprep a) noexcept { D::accumulate(s, *w, *a); }
+    static QFORGE_ALWAYS_INLINE float reduce(acc s) noexcept { return hsum256(s.v) + hsum128(s.m); }
+};
+
+template <class Arch>
+inline constexpr bool kquant_level_ok =
+    isa_usable<Arch> && static_cast<int>(isa_traits<Arch>::level) >= static_cast<int>(isa_level::avx2);
+
+template <class D, BlockFormat F>
+void kquant_gemm(qmatrix_view<F> w, const q8_k::block* xq, std::size_t n, float* y, std::size_t r0, std::size_t r1) {
+    const std::size_t nb = w.blocks_per_row();
+    gemm_rows<kquant_kernel<D>, 4, 2>(w, [xq, nb](std::size_t j) { return xq + j * nb; }, n, y, r0, r1, 32);
+}
+
+template <class Arch, BlockFormat F, class D>
+struct kquant_gemv_kernel {
+    static constexpr bool available = true;
+    static void run(const cpu<Arch>&, qmatrix_view<F> w, const q8_k::block* xq, float* y, std::size_t r0,
+                    std::size_t r1) {
+        kquant_gemm<D>(w, xq, 1, y, r0, r1);
+    }
+};
+template <class Arch, BlockFormat F, class D>
+struct kquant_gemm_kernel {
+    static constexpr bool available = true;
+    static void run(const cpu<Arch>&, qmatrix_view<F> w, const q8_k::block* xq, std::size_t n, float* y,
+                    std::size_t r0, std::size_t r1) {
+        kquant_gemm<D>(w, xq, n, y, r0, r1);
+    }
+};
+
+// 16 int16 q8_k bsums -> 8 sums of 32 values (adjacent pairs), as int16 (each at most 32 * 127 in size).
+QFORGE_ALWAYS_INLINE __m128i group32_sums(const q8_k::block& a) noexcept {
+    return _mm_hadd_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a.bsums)),
+                          _mm_loadu_si128(reinterpret_cast<const __m128i*>(a.bsums + 8)));
+}
+
+// [lo x 8 | hi x 8] as int16: the scales of two 16-value groups for one 32-byte register.
+QFORGE_ALWAYS_INLINE __m256i two_scales(int lo, int hi) noexcept {
+    return _mm256_set_m128i(_mm_set1_epi16(static_cast<short>(hi)), _mm_set1_epi16(static_cast<short>(lo)));
+}
+
+QFORGE_ALWAYS_INLINE __m256i load256(const void* p) noexcept {
+    return _mm256_loadu_si256(static_cast<const __m256i*>(p));
+}
+
+} // namespace qforge::cpu_detail
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#endif // QFORGE_ARCH_X86_64

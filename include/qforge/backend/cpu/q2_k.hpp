@@ -1,0 +1,60 @@
+// qforge/backend/cpu/q2_k.hpp: q2_k weights x q8_k activations: 2-bit quants times 4-bit group scales; the
+// mins (high nibbles) times the 16-value bsums enter the same lanes first, as in ggml's AVX2 kernel.
+#pragma once
+
+#include "qforge/backend/cpu/kquant_blocks.hpp"
+#include "qforge/block/q2_k.hpp"
+
+#if QFORGE_ARCH_X86_64
+// Inline helpers return 256-bit vectors; GCC warns about their ABI (-Wpsabi) in translation units compiled
+// without AVX, where they are never emitted (no kernel of that level is specialized). GCC 12 also reports its
+// own _mm512_undefined_* helpers as "maybe uninitialized" (PR 105593). Both are silenced for this header only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+namespace qforge {
+
+namespace cpu_detail {
+struct q2_k_decoder {
+    using block = q2_k::block;
+    static QFORGE_ALWAYS_INLINE void accumulate(kquant_acc& acc, const block& x, const q8_k::block& y) noexcept {
+        const __m128i sb = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x.scales));
+        const __m128i m4 = _mm_set1_epi8(0x0f);
+        alignas(16) std::uint8_t sc[16];
+        _mm_store_si128(reinterpret_cast<__m128i*>(sc), _mm_and_si128(sb, m4));
+        const __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(sb, 4), m4));
+        const __m256i prod = _mm256_madd_epi16(mins, load256(y.bsums));
+        const __m256i m2 = _mm256_set1_epi8(3);
+        __m256i isum = _mm256_setzero_si256();
+        for (int h = 0; h < 2; ++h) {
+            const __m256i q = load256(x.qs + 32 * h);
+            for (int s = 0; s < 4; ++s) {
+                const int c = 4 * h + s;
+                const __m256i p = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 2 * s), m2),
+                                                       load256(y.qs + 32 * c));
+                isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p, two_scales(sc[2 * c], sc[2 * c + 1])));
+            }
+        }
+        const float d = y.d * f16_to_f32_fast(x.d);
+        const float dmin = -y.d * f16_to_f32_fast(x.dmin);
+        acc.v = _mm256_fmadd_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(prod), acc.v);
+        acc.v = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(isum), acc.v);
+    }
+};
+} // namespace cpu_detail
+
+template <class Arch>
+    requires(cpu_detail::kquant_level_ok<Arch>)
+struct kernel<op::gemv, cpu<Arch>, q2_k> : cpu_detail::kquant_gemv_kernel<Arch, q2_k, cpu_detail::q2_k_decoder> {};
+template <class Arch>
+    requires(cpu_detail::kquant_level_ok<Arch>)
+struct kernel<op::gemm, cpu<Arch>, q2_k> : cpu_detail::kquant_gemm_kernel<Arch, q2_k, cpu_detail::q2_k_decoder> {};
+
+} // namespace qforge
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#endif // QFORGE_ARCH_X86_64

@@ -1,0 +1,13 @@
+// q5_0 CPU kernels against the reference backend: random, zero and extreme inputs, every arch, 1..4 threads,
+// ggml's golden vec_dot.
+#include "check.hpp"
+
+using namespace qforge;
+using namespace qforge_test;
+
+TEST(backend_q5_0, matches_reference) { format_suite<q5_0>("q5_0"); }
+
+TEST(backend_q5_0, extreme_values) {
+    for (std::uint8_t fill : {0x00, 0xff, 0x88, 0x77})
+        extreme_suite<q5_0>(fill, [](q5_0::block& b) { b.d = f16::from_bits(0x7bff); });
+}

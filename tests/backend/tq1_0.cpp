@@ -1,0 +1,13 @@
+// tq1_0 CPU kernels against the reference backend: random, zero and extreme inputs, every arch, 1..4 threads,
+// ggml's golden vec_dot.
+#include "check.hpp"
+
+using namespace qforge;
+using namespace qforge_test;
+
+TEST(backend_tq1_0, matches_reference) { format_suite<tq1_0>("tq1_0", 3); }
+
+TEST(backend_tq1_0, extreme_values) {
+    for (std::uint8_t fill : {0x00, 0xff, 0x80, 0x7f, 0x55})
+        extreme_suite<tq1_0>(fill, [](tq1_0::block& b) { b.d = f16::from_bits(0x7bff); });
+}
