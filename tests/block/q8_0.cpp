@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "support/format_golden.hpp"
 #include "support/golden.hpp"
 
 using namespace qforge;
@@ -45,6 +46,8 @@ TEST(q8_0, golden_dot) {
     const float got = q8_0::dot(w, a);
     EXPECT_NEAR(got, want, 1e-5 * std::fabs(want));
 }
+
+TEST(q8_0, ggml_accuracy_thresholds) { qforge_test::expect_ggml_accuracy<q8_0>(); }
 
 TEST(q8_0, shape_errors_are_clear) {
     std::vector<float> x(33);

@@ -118,3 +118,10 @@ TEST(json, nesting_is_bounded) {
     for (int i = 0; i < 200; ++i) objects += "{\"a\":";
     EXPECT_NE(parse_error(objects).find("JSON 1:641: nesting deeper"), std::string::npos) << parse_error(objects);
 }
+
+TEST(json, serialize_depth_is_bounded) {
+    json::value v;
+    for (int i = 0; i < 40; ++i) v = json::value(json::array{v});
+    EXPECT_NO_THROW(json::serialize(v));
+    EXPECT_THROW(json::serialize(v, {.indent = 0, .max_depth = 20}), qforge::error);
+}

@@ -146,7 +146,7 @@ TEST(GgufHostile, AlignmentRules) {
     expect_rejected(raw().header(0, 1).str("general.alignment").u32(10).u64(32).bytes, fmt,
                     "general.alignment has type UINT64, expected UINT32");
     expect_rejected(raw().header(0, 1).kv_u32("general.alignment", 0).bytes, fmt,
-                    "general.alignment 0 is not a power of two");
+                    "at byte 24: format error: general.alignment 0 is not a power of two");
     expect_rejected(raw().header(0, 1).kv_u32("general.alignment", 48).bytes, fmt,
                     "general.alignment 48 is not a power of two");
     expect_rejected(raw().header(0, 1).kv_u32("general.alignment", 1u << 31).bytes, fmt,
@@ -280,10 +280,11 @@ TEST(GgufHostile, SharedModelTruncatedAndFlipped) {
     std::vector<std::byte> full(raw_bytes.size());
     std::memcpy(full.data(), raw_bytes.data(), full.size());
     const auto header_end = gg::file::parse(std::span<const std::byte>(full)).data_offset();
-    // Cuts: every byte of the header (metadata, vocabulary, tensor infos: cheap, a cut copies only what it
-    // keeps), then 60 spread over the tensor data.
+    // Cuts: every byte of the first KiB (header, first keys), then every 11th byte of the rest of the header
+    // (vocabulary, tensor infos; an odd stride lands on every field position modulo small sizes), then 60
+    // spread over the tensor data. Every byte of the whole header costs ~20 s under ASan.
     std::vector<std::size_t> cuts;
-    for (std::size_t i = 0; i < header_end; ++i) cuts.push_back(i);
+    for (std::size_t i = 0; i < header_end; i += (i < 1024 ? 1 : 11)) cuts.push_back(i);
     for (std::size_t i = 0; i < 60; ++i) cuts.push_back(header_end + i * (full.size() - header_end) / 60 + 1);
     for (const auto n : cuts) {
         std::vector<std::byte> cut(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(std::min(n, full.size() - 1)));

@@ -5,11 +5,13 @@
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <sstream>
 #include <unistd.h>
 
 #include "qforge/block/q8_0.hpp"
 #include "qforge/io/gguf.hpp"
+#include "qforge/io/gguf_print.hpp"
 #include "qforge/io/gguf_writer.hpp"
 
 #include "io/gguf_test_files.hpp"
@@ -161,20 +163,27 @@ TEST(GgufPython, WeReadReferenceWriterFile) {
     EXPECT_EQ(std::memcmp(ours.data(), q.data.data(), q.n_bytes), 0);
 }
 
+std::vector<std::filesystem::path> shared_models() {
+    std::vector<std::filesystem::path> v;
+    if (std::filesystem::exists(qforge_test::models_dir()))
+        for (const auto& e : std::filesystem::directory_iterator(qforge_test::models_dir()))
+            if (e.path().extension() == ".gguf") v.push_back(e.path());
+    std::sort(v.begin(), v.end());
+    return v;
+}
+
 TEST(GgufPython, BothReadersAgreeOnSharedModels) {
     REQUIRE_PYTHON();
-    if (!std::filesystem::exists(qforge_test::models_dir())) GTEST_SKIP() << "../shared not found";
-    int files = 0;
-    for (const auto& e : std::filesystem::directory_iterator(qforge_test::models_dir())) {
-        if (e.path().extension() != ".gguf") continue;
-        SCOPED_TRACE(e.path().string());
-        ++files;
-        const auto r = run(quote(python()) + " " + quote(script("dump_model.py")) + " " + quote(e.path().string()));
-        ASSERT_EQ(r.status, 0);
-        const auto f = gg::open(e.path());
-        std::ostringstream ours;
-        ours << "version " << f.version() << "\nalignment " << f.alignment() << "\ndata_offset " << f.data_offset()
-             << "\n";
+    const auto files = shared_models();
+    if (files.empty()) GTEST_SKIP() << "no models in " << qforge_test::models_dir();
+    // One Python run for all files (its start-up dominates).
+    std::string cmd = quote(python()) + " " + quote(script("dump_model.py"));
+    std::ostringstream ours;
+    for (const auto& path : files) {
+        cmd += " " + quote(path.string());
+        const auto f = gg::open(path);
+        ours << "file " << path.string() << "\nversion " << f.version() << "\nalignment " << f.alignment()
+             << "\ndata_offset " << f.data_offset() << "\n";
         for (const auto& [k, v] : f.metadata()) {
             ours << "key " << k << " " << gg::to_string(v.type());
             if (v.type() == gg::value_type::array)
@@ -186,7 +195,28 @@ TEST(GgufPython, BothReadersAgreeOnSharedModels) {
         for (const auto& t : f.tensors())
             ours << "tensor " << t.name << " " << t.type_id << " " << join_dims(t.dims()) << " " << t.file_offset
                  << " " << t.n_bytes << "\n";
-        EXPECT_EQ(ours.str(), r.out);
     }
-    EXPECT_GT(files, 0);
+    const auto r = run(cmd);
+    ASSERT_EQ(r.status, 0);
+    EXPECT_EQ(ours.str(), r.out);
+}
+
+TEST(GgufPython, JsonDocumentMatchesReferenceReader) {
+    // qforge-inspect --json (gguf::print_json), parsed by Python's json module, against gguf-py's view.
+    REQUIRE_PYTHON();
+    auto files = shared_models();
+    const auto ours = temp_path("json_rich.gguf");
+    qforge_test::rich_writer().write(ours);
+    files.push_back(ours);
+    std::string cmd = quote(python()) + " " + quote(script("check_json.py"));
+    std::vector<std::filesystem::path> docs;
+    for (const auto& path : files) {
+        docs.push_back(temp_path("doc" + std::to_string(docs.size()) + ".json"));
+        std::ofstream os(docs.back());
+        gg::print_json(gg::open(path), os);
+        cmd += " " + quote(path.string()) + " " + quote(docs.back().string());
+    }
+    EXPECT_EQ(run(cmd).status, 0) << "see MISMATCH lines above";
+    std::filesystem::remove(ours);
+    for (const auto& d : docs) std::filesystem::remove(d);
 }

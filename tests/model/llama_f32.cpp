@@ -71,12 +71,18 @@ TEST(llama_f32, stories260K_static_and_runtime) {
     QFORGE_REQUIRE_SHARED();
     const auto ck = llama2c::checkpoint::read(qforge_test::models_dir() / "stories260K.bin");
     const auto src = weights_from(ck);
+    auto ref = llama<stories_dims, recipe<f32>, reference>::load(src);
     auto stat = llama<stories_dims, recipe<f32>>::load(src);
+    auto stat2 = llama<stories_dims, recipe<f32>, threads<2, cpu_auto>>::load(src);
     auto rt = runtime_llama<>::load(src);
+    auto rt2 = runtime_llama<threads<2, cpu_auto>>::load(src);
     for (const std::string c : {"bos-n64", "bos-n256"}) {
         const auto g = read_case("stories260K", c);
-        check_case(stat, g, "static " + c);
-        check_case(rt, g, "runtime " + c);
+        check_case(ref, g, "static reference " + c);
+        check_case(stat, g, "static cpu_auto " + c);
+        check_case(stat2, g, "static 2 threads " + c);
+        check_case(rt, g, "runtime cpu_auto " + c);
+        check_case(rt2, g, "runtime 2 threads " + c);
     }
 }
 
@@ -84,12 +90,18 @@ TEST(llama_f32, aidreams260K_static_and_runtime) {
     QFORGE_REQUIRE_SHARED();
     const auto ck = llama2c::checkpoint::read(qforge_test::models_dir() / "aidreams260K.bin");
     const auto src = weights_from(ck);
+    auto ref = llama<aidreams_dims, recipe<f32>, reference>::load(src);
     auto stat = llama<aidreams_dims, recipe<f32>>::load(src);
+    auto stat2 = llama<aidreams_dims, recipe<f32>, threads<2, cpu_auto>>::load(src);
     auto rt = runtime_llama<>::load(src);
+    auto rt2 = runtime_llama<threads<2, cpu_auto>>::load(src);
     for (const std::string c : {"bos-n120", "the-n120", "i-dreamed-of-n120"}) {
         const auto g = read_case("aidreams260K", c);
-        check_case(stat, g, "static " + c);
-        check_case(rt, g, "runtime " + c);
+        check_case(ref, g, "static reference " + c);
+        check_case(stat, g, "static cpu_auto " + c);
+        check_case(stat2, g, "static 2 threads " + c);
+        check_case(rt, g, "runtime cpu_auto " + c);
+        check_case(rt2, g, "runtime 2 threads " + c);
     }
 }
 
@@ -117,8 +129,8 @@ TEST(llama_f32, reduced_precision_kv_caches_stay_close) {
     QFORGE_REQUIRE_SHARED();
     const auto ck = llama2c::checkpoint::read(qforge_test::models_dir() / "aidreams260K.bin");
     const auto src = weights_from(ck);
-    auto f16kv = llama<aidreams_dims, recipe<f32>, model_detail::scalar_backend, kv_f16>::load(src);
-    auto q8kv = runtime_llama<model_detail::scalar_backend, kv_q8_0>::load(src);
+    auto f16kv = llama<aidreams_dims, recipe<f32>, reference, kv_f16>::load(src);
+    auto q8kv = runtime_llama<reference, kv_q8_0>::load(src);
     const auto g = read_case("aidreams260K", "the-n120");
     // Golden logits are for an f32 cache; the first step sees its own position only through the cache too.
     const auto a = f16kv.forward(g.prompt, 0);

@@ -185,3 +185,33 @@ TEST(affine, shape_errors) {
     const std::size_t s2[] = {2};
     EXPECT_THROW(quantize(bad, s2, scheme_policy{}), qforge::error);
 }
+
+TEST(affine, stochastic_tensor_rounding_is_unbiased_and_reproducible) {
+    // 0.3 with scale 1: nearest rounding always gives 0; stochastic rounding gives 1 about 30% of the time.
+    const std::vector<float> x(100000, 0.3f);
+    const std::size_t shape[] = {x.size()};
+    const qparams p{1.0f, 0};
+    const scheme_policy s{.bits = 8, .rounding = {.mode = round_mode::stochastic, .seed = 9}};
+    const auto a = quantize(x, shape, s, std::span(&p, 1));
+    const auto b = quantize(x, shape, s, std::span(&p, 1));
+    EXPECT_EQ(a.values, b.values);
+    double mean = 0;
+    for (const auto v : a.values) mean += v;
+    mean /= static_cast<double>(x.size());
+    EXPECT_NEAR(mean, 0.3, 0.005);
+    const auto n = quantize(x, shape, scheme_policy{.bits = 8}, std::span(&p, 1));
+    for (const auto v : n.values) ASSERT_EQ(v, 0);
+}
+
+TEST(affine, one_and_sixteen_bits) {
+    // 1-bit unsigned affine: two levels, 0 and the range's top.
+    const std::vector<float> x{0.0f, 0.2f, 0.7f, 1.0f};
+    const std::size_t shape[] = {4};
+    const auto t = quantize(x, shape, scheme_policy{.bits = 1, .is_signed = false});
+    EXPECT_EQ(t.params[0].scale, 1.0f);
+    EXPECT_EQ(t.values, (std::vector<std::int32_t>{0, 0, 1, 1}));
+    // 16-bit signed symmetric: step 1/32767 of the range.
+    const std::vector<float> y{-1.0f, 0.5f, 1.0f, 0.25f};
+    const auto u = quantize(y, shape, scheme_policy{.bits = 16, .symmetric = true});
+    EXPECT_EQ(u.values, (std::vector<std::int32_t>{-32767, 16384, 32767, 8192}));
+}

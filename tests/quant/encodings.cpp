@@ -73,6 +73,21 @@ TEST(encoding, from_signed_scheme) {
     EXPECT_THROW(encoding_from_range({1, -1}, 8, false), qforge::error);
 }
 
+TEST(encoding, per_channel_from_data) {
+    // Two output channels (rows) of a 2 x 3 weight: symmetric 8-bit, scale = max|row| / 127.
+    const std::vector<float> w{0.5f, -1.27f, 0.25f, 2.54f, 0.0f, -1.0f};
+    const std::size_t shape[] = {2, 3};
+    const auto e = encodings_from_data(w, shape, per_channel{0}, 8, true);
+    ASSERT_EQ(e.size(), 2u);
+    EXPECT_FLOAT_EQ(e[0].scale, 0.01f);
+    EXPECT_FLOAT_EQ(e[1].scale, 0.02f);
+    EXPECT_EQ(e[0].offset, -128);
+    const auto t = encodings_from_data(w, shape, per_tensor{}, 8, false);
+    ASSERT_EQ(t.size(), 1u);
+    EXPECT_FLOAT_EQ(t[0].scale, (2.54f + 1.27f) / 255.0f);
+    EXPECT_THROW(encodings_from_data(w, shape, per_channel{2}, 8, true), qforge::error);
+}
+
 TEST(qnn_json, reads_the_documented_format) {
     const std::string text = R"({
   "version": "0.6.1",

@@ -24,6 +24,11 @@
 #include "qforge/block/tq1_0.hpp"
 #include "qforge/block/tq2_0.hpp"
 
+#include "qforge/block/binary.hpp"
+#include "qforge/block/block_int.hpp"
+#include "qforge/block/group_affine.hpp"
+#include "qforge/block/per_channel.hpp"
+
 namespace qforge {
 
 // Every format with a GGUF type id, in id order: the runtime-dispatched paths visit this list.
@@ -47,5 +52,10 @@ using ggml_formats = boost::mp11::mp_list<f32,
                                           tq1_0,
                                           tq2_0,
                                           mxfp4>;
+
+// Representative instances of the generic families (no GGUF id): the conformance suite visits these.
+using generic_formats = boost::mp11::mp_list<group_affine<4, 64>, group_affine<3, 32>, block_int<4, 32>,
+                                             block_int<4, 128, true>, binary<32>,
+                                             per_channel<std::int8_t, true>::row<256>>;
 
 } // namespace qforge

@@ -95,7 +95,7 @@ struct iq4_nl {
         if (!(std::fabs(max) < 1e-15f)) { // ggml's GROUP_MAX_EPS: an all-zero block keeps scale 0
             float q[32];
             const auto fit = [&](float id, float& sumqx, float& sumq2) {
-                for (int j = 0; j < 32; ++j) q[j] = values[block_detail::best_index_16(values, id * x[j])];
+                for (int j = 0; j < 32; ++j) q[j] = block_detail::nearest_level_16(values, id * x[j]).value;
                 sumqx = sumq2 = 0.0f;
                 for (int j = 0; j < 32; ++j) {
                     sumqx += w[j] * q[j] * x[j];
@@ -117,7 +117,8 @@ struct iq4_nl {
         out.d = f16::from_float(scale);
         const float id = scale != 0.0f ? 1.0f / scale : 0.0f;
         std::uint8_t l[32];
-        for (int j = 0; j < 32; ++j) l[j] = static_cast<std::uint8_t>(block_detail::best_index_16(values, id * x[j]));
+        for (int j = 0; j < 32; ++j)
+            l[j] = static_cast<std::uint8_t>(block_detail::nearest_level_16(values, id * x[j]).index);
         for (int j = 0; j < 16; ++j) out.qs[j] = static_cast<std::uint8_t>(l[j] | (l[j + 16] << 4));
     }
 };

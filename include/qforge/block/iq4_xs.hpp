@@ -102,20 +102,45 @@ struct iq4_xs {
     }
 
 private:
+    using f32x8 = block_detail::f32x8;
+    using i32x8 = block_detail::i32x8;
+
+    // block_detail::iq4_best_index on 8 lanes, returning the level's value and index: lo is the largest
+    // level not above x (the first when none), hi the smallest level above x (the last when none); x takes
+    // lo when strictly closer, as in ggml's bisection (a NaN ends at the last level there and here).
+    static void nearest_level(f32x8 x, f32x8& value, i32x8& index) noexcept {
+        f32x8 lo = block_detail::splat8(block_detail::iq4_levels[0]);
+        f32x8 hi = block_detail::splat8(block_detail::iq4_levels[15]);
+        i32x8 lo_index{};
+        for (int k = 1; k < 16; ++k) {
+            const f32x8 v = block_detail::splat8(block_detail::iq4_levels[k]);
+            const auto below = x < v;
+            lo = below ? lo : v;
+            lo_index = below ? lo_index : lo_index + 1;
+        }
+        for (int k = 14; k >= 0; --k) {
+            const f32x8 v = block_detail::splat8(block_detail::iq4_levels[k]);
+            hi = v > x ? v : hi;
+        }
+        const i32x8 hi_index = lo_index < 15 ? lo_index + 1 : lo_index;
+        const auto take_lo = x - lo < hi - x;
+        value = take_lo ? lo : hi;
+        index = take_lo ? lo_index : hi_index;
+    }
+
     // ggml's quantize_row_iq4_nl_impl for a 256-value super-block with 32-value groups and ntry = 7: per
-    // group, the best scale among 15 candidates around max/-127 (weighted least squares over the levels);
-    // then the group scales are quantized to 6 bits under d = -max_scale/32 and every value re-mapped.
+    // group, the best scale among 16 candidates (max/-127, then 15 around it; weighted least squares over
+    // the levels); then the group scales are quantized to 6 bits under d = -max_scale/32 and every value
+    // re-mapped. The 16 candidates are independent: they run as two 8-lane vectors (lane 0: the start,
+    // lanes 1..15: itry = -7..7), and the choice walks them in ggml's order.
     static void quantize_block(const float* x, const float* qw, block& y) noexcept {
-        constexpr int ntry = 7;
-        std::uint8_t L[256];
+        using block_detail::splat8;
         float weight[32];
         float scales[8];
         const float sigma2 = block_detail::sum_squares(x, 256) * (2.f / 256);
-        std::memset(y.qs, 0, sizeof y.qs);
         float max_scale = 0, amax_scale = 0;
         for (int ib = 0; ib < 8; ++ib) {
             const float* xb = x + 32 * ib;
-            std::uint8_t* Lb = L + 32 * ib;
             if (qw)
                 for (int j = 0; j < 32; ++j) weight[j] = qw[32 * ib + j] * std::sqrt(sigma2 + xb[j] * xb[j]);
             else
@@ -133,31 +158,29 @@ private:
                 continue;
             }
             const float v0 = block_detail::iq4_levels[0];
-            float d = -max / v0;
-            float id = 1 / d;
-            float sumqx = 0, sumq2 = 0;
+            const float d0 = -max / v0;
+            f32x8 id[2];
+            for (int lane = 0; lane < 16; ++lane)
+                id[lane / 8][lane % 8] = lane == 0 ? 1 / d0 : static_cast<float>(lane - 8 + block_detail::iq4_levels[0]) / max;
+            f32x8 sumqx[2] = {}, sumq2[2] = {};
             for (int j = 0; j < 32; ++j) {
-                const int l = block_detail::iq4_best_index(id * xb[j]);
-                Lb[j] = static_cast<std::uint8_t>(l);
-                const float q = block_detail::iq4_levels[l];
-                const float w = weight[j];
-                sumqx += w * q * xb[j];
-                sumq2 += w * q * q;
-            }
-            d = sumq2 > 0 ? sumqx / sumq2 : 0.f;
-            float best = d * sumqx;
-            for (int itry = -ntry; itry <= ntry; ++itry) {
-                id = static_cast<float>(itry + block_detail::iq4_levels[0]) / max;
-                sumqx = sumq2 = 0;
-                for (int j = 0; j < 32; ++j) {
-                    const float q = block_detail::iq4_levels[block_detail::iq4_best_index(id * xb[j])];
-                    const float w = weight[j];
-                    sumqx += w * q * xb[j];
-                    sumq2 += w * q * q;
+                const f32x8 xj = splat8(xb[j]);
+                const f32x8 w = splat8(weight[j]);
+                for (int v = 0; v < 2; ++v) {
+                    f32x8 q;
+                    i32x8 unused;
+                    nearest_level(id[v] * xj, q, unused);
+                    sumqx[v] += w * q * xj;
+                    sumq2[v] += w * q * q;
                 }
-                if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
-                    d = sumqx / sumq2;
-                    best = d * sumqx;
+            }
+            float d = sumq2[0][0] > 0 ? sumqx[0][0] / sumq2[0][0] : 0.f;
+            float best = d * sumqx[0][0];
+            for (int lane = 1; lane < 16; ++lane) {
+                const float sqx = sumqx[lane / 8][lane % 8], sq2 = sumq2[lane / 8][lane % 8];
+                if (sq2 > 0 && sqx * sqx > best * sq2) {
+                    d = sqx / sq2;
+                    best = d * sqx;
                 }
             }
             scales[ib] = d;
@@ -176,9 +199,16 @@ private:
             l = l < -32 ? -32 : l > 31 ? 31 : l;
             const float dl = d * static_cast<float>(l);
             const float idl = dl != 0.0f ? 1 / dl : 0.f;
-            std::uint8_t* Lb = L + 32 * ib;
             const float* xb = x + 32 * ib;
-            for (int j = 0; j < 32; ++j) Lb[j] = static_cast<std::uint8_t>(block_detail::iq4_best_index(idl * xb[j]));
+            i32x8 L[4];
+            for (int c = 0; c < 4; ++c) {
+                f32x8 xv;
+                for (int t = 0; t < 8; ++t) xv[t] = xb[8 * c + t];
+                f32x8 unused;
+                nearest_level(splat8(idl) * xv, unused, L[c]);
+            }
+            for (int j = 0; j < 16; ++j)
+                y.qs[16 * ib + j] = static_cast<std::uint8_t>(L[j / 8][j % 8] | (L[2 + j / 8][j % 8] << 4));
             l += 32;
             const auto l_l = static_cast<std::uint8_t>(l & 0xf);
             const auto l_h = static_cast<std::uint16_t>(l >> 4);
@@ -186,9 +216,6 @@ private:
             else y.scales_l[ib / 2] = static_cast<std::uint8_t>(y.scales_l[ib / 2] | (l_l << 4));
             y.scales_h = static_cast<std::uint16_t>(y.scales_h | (l_h << (2 * ib)));
         }
-        for (int i = 0; i < 8; ++i)
-            for (int j = 0; j < 16; ++j)
-                y.qs[16 * i + j] = static_cast<std::uint8_t>(L[32 * i + j] | (L[32 * i + 16 + j] << 4));
     }
 };
 

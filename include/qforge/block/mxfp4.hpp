@@ -5,6 +5,7 @@
 // ±6, ±8, ±12), so 2^(e-128) is half of the E8M0 scale 2^(e-127).
 #pragma once
 
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <span>
@@ -76,24 +77,26 @@ struct mxfp4 {
         const std::uint8_t e = amax > 0.0f ? block_detail::trunc_to_u8(std::floor(std::log2(amax)) - 2.0f + 127.0f) : 0;
         const float d = block_detail::e8m0_to_f32_half(e);
         out.e = e;
-        // Nearest code by ggml's error |value * d - x|, strict "<" so the first code wins ties; the loop runs
-        // over codes outside and values inside so that it vectorizes over the 32 values.
-        float best_err[32];
-        std::uint8_t best[32];
-        for (int j = 0; j < 32; ++j) {
-            best_err[j] = std::fabs(static_cast<float>(values[0]) * d - x[j]);
-            best[j] = 0;
-        }
+        for (int j = 0; j < 16; ++j) out.qs[j] = static_cast<std::uint8_t>(code(x[j], d) | (code(x[j + 16], d) << 4));
+    }
+
+    // ggml's best_index_mxfp4: the code with the smallest |value * d - v|, strict "<" so that the first code
+    // wins ties. The errors are compared as integer bits, which order non-negative floats as the float
+    // compare does; and the errors are either all NaN (v is NaN: every compare false, code 0) or none.
+    // Integer selects keep the loop over a block vectorizable (float selects here are not if-converted).
+    static std::uint8_t code(float v, float d) noexcept {
+        const auto err = [v, d](int k) {
+            return std::bit_cast<std::uint32_t>(std::fabs(static_cast<float>(values[k]) * d - v));
+        };
+        std::uint32_t best_err = err(0);
+        int best = 0;
         for (int k = 1; k < 16; ++k) {
-            const float v = static_cast<float>(values[k]) * d;
-            for (int j = 0; j < 32; ++j) {
-                const float err = std::fabs(v - x[j]);
-                const bool better = err < best_err[j];
-                best_err[j] = better ? err : best_err[j];
-                best[j] = better ? static_cast<std::uint8_t>(k) : best[j];
-            }
+            const std::uint32_t e = err(k);
+            const bool better = e < best_err;
+            best_err = better ? e : best_err;
+            best = better ? k : best;
         }
-        for (int j = 0; j < 16; ++j) out.qs[j] = static_cast<std::uint8_t>(best[j] | (best[j + 16] << 4));
+        return static_cast<std::uint8_t>(best);
     }
 };
 

@@ -126,13 +126,14 @@ private:
                 L[16 * j + ii] = static_cast<std::int8_t>((l < -4 ? -4 : l > 3 ? 3 : l) + 4);
             }
         }
+        // High bit of value 32c+b into bit c of hmask[b] (branch-free: it is set for about half the values).
         std::memset(y.hmask, 0, sizeof y.hmask);
-        for (int j = 0; j < 256; ++j) {
-            if (L[j] > 3) {
-                y.hmask[j % 32] = static_cast<std::uint8_t>(y.hmask[j % 32] | (1u << (j / 32)));
-                L[j] = static_cast<std::int8_t>(L[j] - 4);
+        for (int c = 0; c < 8; ++c)
+            for (int b = 0; b < 32; ++b) {
+                const int high = L[32 * c + b] > 3;
+                y.hmask[b] = static_cast<std::uint8_t>(y.hmask[b] | (high << c));
+                L[32 * c + b] = static_cast<std::int8_t>(L[32 * c + b] - 4 * high);
             }
-        }
         for (int c = 0; c < 2; ++c)
             for (int l = 0; l < 32; ++l) {
                 const std::int8_t* Lc = L + 128 * c + l;
@@ -182,10 +183,10 @@ private:
             float sumw = 0;
             for (int l = 0; l < 16; ++l) sumw += weight[l];
             sw[j] = sumw;
-            scales[j] = block_detail::make_qx_quants(16, 4, xj, L + 16 * j, weight);
+            scales[j] = block_detail::make_qx_quants<16>(4, xj, L + 16 * j, weight);
         }
         std::memset(y.scales, 0, sizeof y.scales);
-        const float d_block = block_detail::make_qx_quants(16, 32, scales, Ls, sw);
+        const float d_block = block_detail::make_qx_quants<16>(32, scales, Ls, sw);
         for (int j = 0; j < 16; ++j) pack_scale(y, j, Ls[j]);
         y.d = f16::from_float(d_block);
         requantize_and_pack(x, y, L);

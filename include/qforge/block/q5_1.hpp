@@ -3,7 +3,6 @@
 // | qs[16]: low 4 bits of value j (low nibble) and of value j+16 (high nibble). Value i = q_i * d + m.
 #pragma once
 
-#include <cfloat>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -86,11 +85,8 @@ struct q5_1 {
     }
 
     static void quantize_block(const float* x, block& out) noexcept {
-        float min = FLT_MAX, max = -FLT_MAX;
-        for (int j = 0; j < 32; ++j) {
-            if (x[j] < min) min = x[j];
-            if (x[j] > max) max = x[j];
-        }
+        float min, max;
+        block_detail::first_min_max<32>(x, min, max);
         const float d = (max - min) / 31.0f;
         const float id = d != 0.0f ? 1.0f / d : 0.0f;
         out.d = f16::from_float(d);

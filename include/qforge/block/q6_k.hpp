@@ -102,7 +102,7 @@ private:
         float max_scale = 0;
         float max_abs_scale = 0;
         for (int ib = 0; ib < 16; ++ib) {
-            const float scale = block_detail::make_qx_quants(16, 32, x + 16 * ib, L + 16 * ib, qw ? qw + 16 * ib : nullptr);
+            const float scale = block_detail::make_qx_quants<16>(32, x + 16 * ib, L + 16 * ib, qw ? qw + 16 * ib : nullptr);
             scales[ib] = scale;
             const float abs_scale = std::fabs(scale);
             if (abs_scale > max_abs_scale) {

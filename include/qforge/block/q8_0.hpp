@@ -39,7 +39,7 @@ struct q8_0 {
         const float d = block_detail::absmax<32>(x) / 127.0f;
         const float id = d != 0.0f ? 1.0f / d : 0.0f;
         out.d = f16::from_float(d);
-        for (int j = 0; j < 32; ++j) out.qs[j] = block_detail::trunc_to_i8(block_detail::round_away(x[j] * id));
+        for (int j = 0; j < 32; ++j) out.qs[j] = block_detail::round_away_to_i8(x[j] * id);
     }
 
     static void dequantize(std::span<const block> in, std::span<float> y) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string_view>
 
@@ -41,11 +42,11 @@ struct q8_1 {
         const float d = block_detail::absmax<32>(x) / 127.0f;
         const float id = d != 0.0f ? 1.0f / d : 0.0f;
         out.d = f16::from_float(d);
+        std::int8_t q[32];
+        for (int j = 0; j < 32; ++j) q[j] = block_detail::round_away_to_i8(x[j] * id);
         int sum = 0;
-        for (int j = 0; j < 32; ++j) {
-            out.qs[j] = block_detail::trunc_to_i8(block_detail::round_away(x[j] * id));
-            sum += out.qs[j];
-        }
+        for (int j = 0; j < 32; ++j) sum += q[j];
+        std::memcpy(out.qs, q, sizeof q);
         out.s = f16::from_float(static_cast<float>(sum) * d);
     }
 

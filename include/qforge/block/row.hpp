@@ -57,9 +57,12 @@ void for_row_ranges(std::size_t rows, quantize_policy policy, const Body& body) 
     std::vector<std::exception_ptr> failures(n);
     std::vector<std::thread> workers;
     workers.reserve(n - 1);
+    // Range t starts at t * (rows / n) plus one extra row for each earlier range among the first rows % n.
+    const std::size_t base = rows / n, extra = rows % n;
+    const auto start = [&](std::size_t t) { return t * base + (t < extra ? t : extra); };
     const auto range = [&](std::size_t t) {
         try {
-            body(t * rows / n, (t + 1) * rows / n);
+            body(start(t), start(t + 1));
         } catch (...) {
             failures[t] = std::current_exception();
         }

@@ -47,22 +47,24 @@ struct tq1_0 {
             const float d = amax;
             const float id = d != 0.0f ? 1.0f / d : 0.0f;
             out[i].d = f16::from_float(d);
-            const auto trit = [&](int v) { return static_cast<unsigned>(std::lround(xb[v] * id) + 1); };
-            // Scaling by 256/243 (rounded up) puts the first trit in the byte's top "digit".
+            std::uint8_t t1[256];
+            block_detail::ternary_round(xb, id, t1);
+            // Base-3 digits in 8-bit arithmetic like ggml, then scaled by 256/243 (rounded up) so that the
+            // first trit is the byte's top "digit".
             const auto pack = [](unsigned t) { return static_cast<std::uint8_t>((t * 256 + 242) / 243); };
             for (int m = 0; m < 32; ++m) {
-                unsigned q = 0;
-                for (int n = 0; n < 5; ++n) q = static_cast<std::uint8_t>(q * 3 + trit(32 * n + m));
+                std::uint8_t q = 0;
+                for (int n = 0; n < 5; ++n) q = static_cast<std::uint8_t>(q * 3 + t1[32 * n + m]);
                 out[i].qs[m] = pack(q);
             }
             for (int m = 0; m < 16; ++m) {
-                unsigned q = 0;
-                for (int n = 0; n < 5; ++n) q = static_cast<std::uint8_t>(q * 3 + trit(160 + 16 * n + m));
+                std::uint8_t q = 0;
+                for (int n = 0; n < 5; ++n) q = static_cast<std::uint8_t>(q * 3 + t1[160 + 16 * n + m]);
                 out[i].qs[32 + m] = pack(q);
             }
             for (int j = 0; j < 4; ++j) {
-                unsigned q = 0;
-                for (int m = 0; m < 4; ++m) q = static_cast<std::uint8_t>(q * 3 + trit(240 + 4 * m + j));
+                std::uint8_t q = 0;
+                for (int m = 0; m < 4; ++m) q = static_cast<std::uint8_t>(q * 3 + t1[240 + 4 * m + j]);
                 out[i].qh[j] = pack(static_cast<std::uint8_t>(q * 3));
             }
         }

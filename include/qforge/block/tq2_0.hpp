@@ -44,14 +44,13 @@ struct tq2_0 {
             const float d = amax;
             const float id = d != 0.0f ? 1.0f / d : 0.0f;
             out[i].d = f16::from_float(d);
+            std::uint8_t t1[256];
+            block_detail::ternary_round(xb, id, t1);
             for (int c = 0; c < 2; ++c)
                 for (int m = 0; m < 32; ++m) {
-                    unsigned q = 0;
-                    for (int n = 0; n < 4; ++n) {
-                        const long t = std::lround(xb[128 * c + 32 * n + m] * id) + 1;
-                        q += static_cast<unsigned>(t & 3) << (2 * n);
-                    }
-                    out[i].qs[32 * c + m] = static_cast<std::uint8_t>(q);
+                    const std::uint8_t* t = t1 + 128 * c + m;
+                    out[i].qs[32 * c + m] =
+                        static_cast<std::uint8_t>((t[0] & 3) | ((t[32] & 3) << 2) | ((t[64] & 3) << 4) | ((t[96] & 3) << 6));
                 }
         }
     }

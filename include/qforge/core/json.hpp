@@ -39,20 +39,27 @@ class value;
 using array = std::vector<value>;
 using object = std::vector<member>; // insertion order is kept: files we write read the way we wrote them
 
+// Constructors and special members are defined after `member`: `object` holds members, which must be
+// complete before any of them is instantiated (clang checks this eagerly).
 class value {
 public:
-    value() noexcept = default;
-    value(std::nullptr_t) noexcept {}
-    value(bool b) noexcept : v_(b) {}
-    value(double d) noexcept : v_(d) {}
-    value(float f) noexcept : v_(static_cast<double>(f)) {}
-    value(int i) noexcept : v_(static_cast<double>(i)), int_(i), is_int_(true) {}
-    value(std::int64_t i) noexcept : v_(static_cast<double>(i)), int_(i), is_int_(true) {}
-    value(std::string s) noexcept : v_(std::move(s)) {}
-    value(std::string_view s) : v_(std::string(s)) {}
-    value(const char* s) : v_(std::string(s)) {}
-    value(array a) noexcept : v_(std::move(a)) {}
-    value(object o) noexcept : v_(std::move(o)) {}
+    value() noexcept;
+    value(std::nullptr_t) noexcept;
+    value(bool b) noexcept;
+    value(double d) noexcept;
+    value(float f) noexcept;
+    value(int i) noexcept;
+    value(std::int64_t i) noexcept;
+    value(std::string s) noexcept;
+    value(std::string_view s);
+    value(const char* s);
+    value(array a) noexcept;
+    value(object o) noexcept;
+    value(const value&);
+    value(value&&) noexcept;
+    value& operator=(const value&);
+    value& operator=(value&&) noexcept;
+    ~value();
 
     kind type() const noexcept { return static_cast<kind>(v_.index()); }
     bool is_null() const noexcept { return type() == kind::null; }
@@ -81,7 +88,7 @@ public:
     // The member named key of an object, or nullptr when absent. Throws if this is not an object.
     inline const value* find(std::string_view key) const;
 
-    friend bool operator==(const value& a, const value& b) = default;
+    friend bool operator==(const value& a, const value& b);
 
 private:
     template <class T>
@@ -96,7 +103,7 @@ private:
         return const_cast<T&>(std::as_const(*this).get<T>(want));
     }
 
-    std::variant<std::nullptr_t, bool, double, std::string, array, object> v_{nullptr};
+    std::variant<std::nullptr_t, bool, double, std::string, array, object> v_;
     std::int64_t int_ = 0;
     bool is_int_ = false;
 };
@@ -106,6 +113,28 @@ struct member {
     value val;
     friend bool operator==(const member&, const member&) = default;
 };
+
+inline value::value() noexcept : v_(nullptr) {}
+inline value::value(std::nullptr_t) noexcept : v_(nullptr) {}
+inline value::value(bool b) noexcept : v_(b) {}
+inline value::value(double d) noexcept : v_(d) {}
+inline value::value(float f) noexcept : v_(static_cast<double>(f)) {}
+inline value::value(int i) noexcept : v_(static_cast<double>(i)), int_(i), is_int_(true) {}
+inline value::value(std::int64_t i) noexcept : v_(static_cast<double>(i)), int_(i), is_int_(true) {}
+inline value::value(std::string s) noexcept : v_(std::move(s)) {}
+inline value::value(std::string_view s) : v_(std::string(s)) {}
+inline value::value(const char* s) : v_(std::string(s)) {}
+inline value::value(array a) noexcept : v_(std::move(a)) {}
+inline value::value(object o) noexcept : v_(std::move(o)) {}
+inline value::value(const value&) = default;
+inline value::value(value&&) noexcept = default;
+inline value& value::operator=(const value&) = default;
+inline value& value::operator=(value&&) noexcept = default;
+inline value::~value() = default;
+
+inline bool operator==(const value& a, const value& b) {
+    return a.v_ == b.v_ && a.is_int_ == b.is_int_ && a.int_ == b.int_;
+}
 
 inline const value* value::find(std::string_view key) const {
     for (const member& m : as_object())
@@ -118,7 +147,8 @@ struct parse_options {
 };
 
 struct serialize_options {
-    int indent = 2; // spaces per level; 0 writes everything on one line
+    int indent = 2;             // spaces per level; 0 writes everything on one line
+    std::size_t max_depth = 1024; // deeper values (only buildable in code) are refused, not a stack overflow
 };
 
 namespace detail {
@@ -427,8 +457,10 @@ inline void newline(std::string& out, const serialize_options& opt, int level) {
     out.append(static_cast<std::size_t>(opt.indent * level), ' ');
 }
 
-// Recursion here is bounded by the depth of the value, which the parser bounds for parsed input.
+// Recursion here is bounded by serialize_options::max_depth.
 inline void write_value(std::string& out, const value& v, const serialize_options& opt, int level) {
+    if (static_cast<std::size_t>(level) > opt.max_depth)
+        throw error(errc::invalid_argument, "JSON: value nested deeper than " + std::to_string(opt.max_depth) + " levels");
     switch (v.type()) {
     case kind::null: out += "null"; return;
     case kind::boolean: out += v.as_bool() ? "true" : "false"; return;

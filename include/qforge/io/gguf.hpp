@@ -63,14 +63,22 @@ struct tensor_info {
     std::string_view type_name() const noexcept { return ggml_type_info(type_id).name; }
     std::span<const std::uint64_t> dims() const noexcept { return {ne.data(), n_dims}; }
     std::uint64_t n_rows() const noexcept { return n_elements / ne[0]; }
-    std::uint64_t row_bytes() const noexcept { return n_bytes / n_rows(); }
+    std::uint64_t row_bytes() const noexcept { return n_rows() ? n_bytes / n_rows() : 0; }
 };
 
 class file;
 
 namespace detail {
 
-inline std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+// Built by appends: GCC 12's -Wrestrict misfires on "'" + std::string(s) + "'" at -O3 (GCC bug 105329).
+inline std::string quoted(std::string_view s) {
+    std::string r;
+    r.reserve(s.size() + 2);
+    r += '\'';
+    r += s;
+    r += '\'';
+    return r;
+}
 
 // A bounds-checked cursor over the file's bytes. Every read checks the bytes left first; errors carry the
 // offset where the read started.
@@ -397,6 +405,7 @@ private:
                                          std::to_string(limits::max_key_bytes), at);
             if (contains(key)) c.fail(errc::format, "duplicate metadata key " + detail::quoted(key), at);
             const value_type t = detail::read_type(c, key, "value type");
+            if (key == "general.alignment") alignment_at_ = at;
             value v = detail::read_value(c, key, t);
             index_.emplace(key, metadata_.size());
             metadata_.emplace_back(std::move(key), std::move(v));
@@ -407,11 +416,11 @@ private:
         const value* v = find_value("general.alignment");
         if (!v) return;
         if (!v->holds<std::uint32_t>())
-            c.fail(errc::format, "general.alignment has type " + type_name(*v) + ", expected UINT32", c.pos());
+            c.fail(errc::format, "general.alignment has type " + type_name(*v) + ", expected UINT32", alignment_at_);
         const std::uint32_t a = v->as<std::uint32_t>();
         if (a == 0 || !std::has_single_bit(a) || a > limits::max_alignment)
             c.fail(errc::format, "general.alignment " + std::to_string(a) +
-                                     " is not a power of two between 1 and 2^30", c.pos());
+                                     " is not a power of two between 1 and 2^30", alignment_at_);
         alignment_ = a;
     }
 
@@ -522,6 +531,7 @@ private:
     std::uint32_t alignment_ = default_alignment;
     std::uint64_t n_tensors_ = 0, n_kv_ = 0, n_tensors_at_ = 0, n_kv_at_ = 0;
     std::uint64_t data_offset_ = 0;
+    std::uint64_t alignment_at_ = 0; // where the general.alignment entry starts
     std::vector<std::pair<std::string, value>> metadata_;
     std::map<std::string, std::size_t, std::less<>> index_;
     std::vector<tensor_info> tensors_;

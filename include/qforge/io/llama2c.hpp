@@ -13,6 +13,7 @@
 // Both readers validate everything (sizes, counts, exact file length) and throw qforge::error naming the file.
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstddef>
@@ -26,6 +27,7 @@
 #include <vector>
 
 #include "qforge/core/error.hpp"
+#include "qforge/io/gguf_writer.hpp"
 
 namespace qforge::llama2c {
 
@@ -271,6 +273,96 @@ inline vocabulary parse_tokenizer(std::span<const std::byte> bytes, std::size_t 
 inline vocabulary read_tokenizer(const std::filesystem::path& path, std::size_t vocab_size) {
     const auto bytes = detail::read_file(path);
     return parse_tokenizer(bytes, vocab_size, path.string());
+}
+
+struct gguf_options {
+    std::string name;              // general.name (empty: not written)
+    std::string description;       // general.description (empty: not written)
+    std::size_t pad_ff_to = 0;     // > 0: zero-pad the FFN width up to a multiple of this (exact: silu(0)*0 = 0)
+};
+
+// A llama2.c checkpoint and its tokenizer as an F32 GGUF that llama.cpp loads (architecture "llama",
+// SentencePiece vocabulary). wq/wk need no permutation: llama2.c rotates adjacent pairs, which is llama.cpp's
+// LLAMA rope type. A shared classifier is written once (token_embd.weight; llama.cpp reuses it as output).
+// Token types: 0 UNKNOWN, 1/2 CONTROL ("<s>", "</s>"), <0xXX> BYTE, the rest NORMAL with ' ' as U+2581.
+inline gguf::writer to_gguf(const checkpoint& c, const vocabulary& v, const gguf_options& o = {}) {
+    const config& h = c.cfg();
+    if (v.tokens.size() != h.vocab_size)
+        throw error(errc::shape, "the tokenizer has " + std::to_string(v.tokens.size()) + " tokens, the model " +
+                                     std::to_string(h.vocab_size), {c.file(), {}, {}});
+    const std::size_t ff = o.pad_ff_to ? (h.hidden_dim + o.pad_ff_to - 1) / o.pad_ff_to * o.pad_ff_to : h.hidden_dim;
+    gguf::writer w;
+    w.add("general.architecture", "llama");
+    if (!o.name.empty()) w.add("general.name", o.name);
+    if (!o.description.empty()) w.add("general.description", o.description);
+    w.add("general.file_type", std::uint32_t{0}); // ALL_F32
+    auto u32 = [](std::size_t x) { return static_cast<std::uint32_t>(x); };
+    w.add("llama.context_length", u32(h.seq_len));
+    w.add("llama.embedding_length", u32(h.dim));
+    w.add("llama.block_count", u32(h.n_layers));
+    w.add("llama.feed_forward_length", u32(ff));
+    w.add("llama.attention.head_count", u32(h.n_heads));
+    w.add("llama.attention.head_count_kv", u32(h.n_kv_heads));
+    w.add("llama.rope.dimension_count", u32(h.head_dim()));
+    w.add("llama.rope.freq_base", 10000.0f);
+    w.add("llama.attention.layer_norm_rms_epsilon", 1e-5f);
+    w.add("llama.vocab_size", u32(h.vocab_size));
+    std::vector<std::string> tokens(v.tokens.size());
+    std::vector<std::int32_t> types(v.tokens.size());
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        const std::string& t = v.tokens[i];
+        const bool byte = t.size() == 6 && t.compare(0, 3, "<0x") == 0 && t[5] == '>';
+        if (i == 0) { tokens[i] = "<unk>"; types[i] = 2; }
+        else if (i == 1) { tokens[i] = "<s>"; types[i] = 3; }
+        else if (i == 2) { tokens[i] = "</s>"; types[i] = 3; }
+        else if (byte) { tokens[i] = t; types[i] = 6; }
+        else {
+            for (const char ch : t) tokens[i] += ch == ' ' ? std::string("\xE2\x96\x81") : std::string(1, ch);
+            types[i] = 1;
+        }
+    }
+    w.add("tokenizer.ggml.model", "llama");
+    w.add("tokenizer.ggml.tokens", std::move(tokens));
+    w.add("tokenizer.ggml.scores", v.scores);
+    w.add("tokenizer.ggml.token_type", std::move(types));
+    w.add("tokenizer.ggml.bos_token_id", std::uint32_t{1});
+    w.add("tokenizer.ggml.eos_token_id", std::uint32_t{2});
+    w.add("tokenizer.ggml.unknown_token_id", std::uint32_t{0});
+    w.add("tokenizer.ggml.add_bos_token", true);
+    w.add("tokenizer.ggml.add_eos_token", false);
+
+    auto put = [&](const std::string& name, std::size_t ne0, std::size_t ne1, std::span<const float> data) {
+        std::vector<std::uint64_t> ne{ne0};
+        if (ne1 != 1) ne.push_back(ne1);
+        w.add_tensor(name, ggml_type::f32, ne, data);
+    };
+    auto tensor_of = [&](const std::string& name) -> const tensor& {
+        const tensor* t = c.find(name);
+        if (!t) throw error(errc::missing, "no tensor " + name, {c.file(), name, {}});
+        return *t;
+    };
+    auto copy = [&](const std::string& name) {
+        const tensor& t = tensor_of(name);
+        if (ff != h.hidden_dim && (name.ends_with("ffn_gate.weight") || name.ends_with("ffn_up.weight"))) {
+            std::vector<float> p(ff * t.ne0, 0.0f); // extra rows are zero
+            std::copy(t.data.begin(), t.data.end(), p.begin());
+            put(name, t.ne0, ff, p);
+        } else if (ff != h.hidden_dim && name.ends_with("ffn_down.weight")) {
+            std::vector<float> p(ff * t.ne1, 0.0f); // extra columns are zero
+            for (std::size_t r = 0; r < t.ne1; ++r)
+                std::copy_n(t.data.begin() + static_cast<std::ptrdiff_t>(r * t.ne0), t.ne0, p.begin() + static_cast<std::ptrdiff_t>(r * ff));
+            put(name, ff, t.ne1, p);
+        } else {
+            put(name, t.ne0, t.ne1, t.data);
+        }
+    };
+    copy("token_embd.weight");
+    for (std::size_t l = 0; l < h.n_layers; ++l)
+        for (const char* role : {"attn_norm", "attn_q", "attn_k", "attn_v", "attn_output", "ffn_norm", "ffn_gate", "ffn_down", "ffn_up"})
+            copy("blk." + std::to_string(l) + "." + role + ".weight");
+    copy("output_norm.weight");
+    if (!h.shared_classifier) copy("output.weight");
+    return w;
 }
 
 } // namespace qforge::llama2c

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "qforge/core/error.hpp"
+#include "qforge/io/gguf.hpp"
 #include "qforge/io/llama2c.hpp"
 
 namespace qforge {
@@ -75,7 +76,48 @@ public:
         return from_vocab(v.tokens, v.scores, types, {});
     }
 
+    // From GGUF metadata: tokenizer.ggml.model must be "llama"; tokens are required, scores and token types
+    // default to 0 / NORMAL; BOS/EOS/UNK default to 1/2/0 and must be in range; add_space_prefix (default
+    // true) controls the dummy prefix.
+    static spm_tokenizer from_gguf(const gguf::file& f) {
+        const error_location where{f.name(), {}, {}};
+        const auto model = f.get<std::string_view>("tokenizer.ggml.model");
+        if (model != "llama")
+            throw error(errc::unsupported, "tokenizer.ggml.model '" + std::string(model) +
+                                               "' is not supported (only the SentencePiece 'llama' tokenizer)", where);
+        const auto tokens = f.get<std::vector<std::string>>("tokenizer.ggml.tokens");
+        const std::size_t n = tokens.size();
+        std::vector<float> scores = f.find<std::vector<float>>("tokenizer.ggml.scores").value_or(std::vector<float>(n, 0.0f));
+        const auto raw_types = f.find<std::vector<std::int32_t>>("tokenizer.ggml.token_type")
+                                   .value_or(std::vector<std::int32_t>(n, static_cast<std::int32_t>(token_type::normal)));
+        if (scores.size() != n || raw_types.size() != n)
+            throw error(errc::format, std::to_string(n) + " tokens but " + std::to_string(scores.size()) + " scores and " +
+                                          std::to_string(raw_types.size()) + " token types", where);
+        std::vector<token_type> types(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            if (raw_types[i] < 1 || raw_types[i] > 6)
+                throw error(errc::format, "token " + std::to_string(i) + " has token type " + std::to_string(raw_types[i]) +
+                                              " (valid: 1..6)", where);
+            types[i] = static_cast<token_type>(raw_types[i]);
+        }
+        auto id = [&](const char* key, std::uint32_t fallback) {
+            const std::uint32_t v = f.find<std::uint32_t>(key).value_or(fallback);
+            if (v >= n)
+                throw error(errc::format, std::string(key) + " = " + std::to_string(v) + " is outside the vocabulary of " +
+                                              std::to_string(n), where);
+            return static_cast<token_id>(v);
+        };
+        const special_ids ids{id("tokenizer.ggml.bos_token_id", 1), id("tokenizer.ggml.eos_token_id", 2),
+                              id("tokenizer.ggml.unknown_token_id", 0)};
+        auto t = from_vocab(tokens, scores, types, ids);
+        t.add_space_prefix_ = f.find<bool>("tokenizer.ggml.add_space_prefix").value_or(true);
+        t.add_bos_ = f.find<bool>("tokenizer.ggml.add_bos_token").value_or(true);
+        return t;
+    }
+
     std::size_t size() const noexcept { return pieces_.size(); }
+    // Whether the model expects BOS first (GGUF tokenizer.ggml.add_bos_token; llama2.c: always).
+    bool add_bos() const noexcept { return add_bos_; }
     token_id bos() const noexcept { return ids_.bos; }
     token_id eos() const noexcept { return ids_.eos; }
     token_id unk() const noexcept { return ids_.unk; }
@@ -94,9 +136,7 @@ public:
         std::vector<token_id> out;
         if (add_bos) out.push_back(ids_.bos);
         std::vector<token_id> syms;
-        if (!text.empty()) {
-            append_text(" ", find(" "), syms);
-        }
+        if (!text.empty() && add_space_prefix_) append_text(" ", find(" "), syms);
         std::size_t i = 0;
         while (i < text.size()) {
             // A UTF-8 character: a lead byte and up to 3 continuation bytes (as run.c groups them).
@@ -221,6 +261,8 @@ private:
     }
 
     special_ids ids_;
+    bool add_space_prefix_ = true;
+    bool add_bos_ = true;
     std::vector<std::string> pieces_;
     std::vector<float> scores_;
     std::vector<token_type> types_;

@@ -23,7 +23,7 @@
 
 #include "qforge/core/error.hpp"
 #include "qforge/io/tokenizer.hpp"
-#include "qforge/model/detail/reference_gemv.hpp"
+#include "qforge/backend.hpp"
 #include "qforge/model/dims.hpp"
 #include "qforge/model/kv_cache.hpp"
 #include "qforge/model/recipe.hpp"
@@ -31,6 +31,8 @@
 #include "qforge/ops/activation.hpp"
 #include "qforge/ops/attention.hpp"
 #include "qforge/ops/embedding.hpp"
+#include "qforge/ops/gemm.hpp"
+#include "qforge/ops/gemv.hpp"
 #include "qforge/ops/norm.hpp"
 #include "qforge/ops/rope.hpp"
 
@@ -49,9 +51,6 @@ struct weight {
     static type bind(const weight_source& s, const std::string& name, std::size_t rows, std::size_t cols) {
         return bind_matrix<recipe_format_t<Recipe, Role>>(s, name, rows, cols);
     }
-    static constexpr std::size_t activation_bytes(std::size_t cols, std::size_t n) {
-        return model_detail::activation_bytes<recipe_format_t<Recipe, Role>>(cols, n);
-    }
 };
 
 template <class Role>
@@ -60,21 +59,18 @@ struct weight<runtime_recipe, Role> {
     static type bind(const weight_source& s, const std::string& name, std::size_t rows, std::size_t cols) {
         return bind_any_matrix(s, name, rows, cols);
     }
-    // Any partner format takes at most 4 bytes per value (f32); one block of slack for rounding.
-    static constexpr std::size_t activation_bytes(std::size_t cols, std::size_t n) { return n * cols * 4 + 512; }
 };
 
-template <class Backend, BlockFormat F>
-void matmul(const Backend& be, qmatrix_view<F> w, std::span<const float> x, std::size_t n, std::span<float> y,
-            std::span<std::byte> scratch) {
-    if (n == 1) model_detail::gemv(be, w, x, y, scratch);
-    else model_detail::gemm(be, w, x, n, y, scratch);
+// n == 1: the generation path (gemv); n > 1: prompt processing (gemm, each weight row reused n times).
+template <Backend B, BlockFormat F>
+void matmul(const B& be, qmatrix_view<F> w, std::span<const float> x, std::size_t n, std::span<float> y) {
+    if (n == 1) gemv(be, w, x, y);
+    else gemm(be, w, x, n, y);
 }
 
-template <class Backend>
-void matmul(const Backend& be, const any_qmatrix& w, std::span<const float> x, std::size_t n, std::span<float> y,
-            std::span<std::byte> scratch) {
-    w.visit([&](auto view) { matmul(be, view, x, n, y, scratch); });
+template <Backend B>
+void matmul(const B& be, const any_qmatrix& w, std::span<const float> x, std::size_t n, std::span<float> y) {
+    w.visit([&](auto view) { matmul(be, view, x, n, y); });
 }
 
 template <BlockFormat F>
@@ -85,7 +81,7 @@ inline void embed_row(const any_qmatrix& table, std::size_t token, std::span<flo
 
 } // namespace llama_detail
 
-template <class Dims, class Recipe, class Backend = model_detail::scalar_backend, class Kv = kv_f32>
+template <class Dims, class Recipe, Backend Be = cpu_auto, class Kv = kv_f32>
 class llama {
     template <class Role>
     using weight_t = typename llama_detail::weight<Recipe, Role>::type;
@@ -104,10 +100,10 @@ class llama {
 public:
     using dims_type = Dims;
     using recipe_type = Recipe;
-    using backend_type = Backend;
+    using backend_type = Be;
 
     // Binds every tensor of `src` (zero-copy: `src`'s memory must outlive the engine) and sizes all buffers.
-    static llama load(const weight_source& src, load_options opt = {}, Backend be = {}) {
+    static llama load(const weight_source& src, load_options opt = {}, Be be = {}) {
         llama m;
         m.be_ = be;
         m.p_ = src.params;
@@ -211,23 +207,11 @@ private:
         rope_cs_.assign(p_.head_dim(), 0.0f);
         kv_rows_.assign(2 * kv, 0.0f);
         history_.assign(ctx, 0);
-        const std::size_t wide = std::max(dim, hidden);
-        act_bytes_ = std::max({llama_detail::weight<Recipe, attn_q>::activation_bytes(wide, B),
-                               llama_detail::weight<Recipe, ffn_down>::activation_bytes(wide, B),
-                               llama_detail::weight<Recipe, ffn_gate>::activation_bytes(wide, B),
-                               llama_detail::weight<Recipe, output>::activation_bytes(wide, 1),
-                               llama_detail::weight<Recipe, attn_v>::activation_bytes(wide, B),
-                               llama_detail::weight<Recipe, attn_k>::activation_bytes(wide, B),
-                               llama_detail::weight<Recipe, attn_output>::activation_bytes(wide, B),
-                               llama_detail::weight<Recipe, ffn_up>::activation_bytes(wide, B)});
-        act_ = std::make_unique<std::byte[]>(act_bytes_);
     }
-
-    std::span<std::byte> act() noexcept { return {act_.get(), act_bytes_}; }
 
     template <class W>
     void mm(const W& w, std::span<const float> x, std::size_t n, std::span<float> y) {
-        llama_detail::matmul(be_, w, x, n, y, act());
+        llama_detail::matmul(be_, w, x, n, y);
     }
 
     void run_batch(std::span<const token_id> tokens, std::size_t pos) {
@@ -275,7 +259,7 @@ private:
 
     model_params p_;
     Dims d_;
-    Backend be_;
+    Be be_;
     weight_t<token_embd> embd_;
     weight_t<output> out_;
     std::span<const float> out_norm_;
@@ -284,12 +268,10 @@ private:
     std::size_t batch_ = 1;
     std::vector<float> x_, xb_, q_, k_, v_, att_, h1_, h3_, logits_, scores_, rope_cs_, kv_rows_;
     std::vector<token_id> history_;
-    std::unique_ptr<std::byte[]> act_;
-    std::size_t act_bytes_ = 0;
 };
 
 // The runtime-dispatched engine: shape and every tensor's format come from the file.
-template <class Backend = model_detail::scalar_backend, class Kv = kv_f32>
-using runtime_llama = llama<dynamic_dims, runtime_recipe, Backend, Kv>;
+template <Backend Be = cpu_auto, class Kv = kv_f32>
+using runtime_llama = llama<dynamic_dims, runtime_recipe, Be, Kv>;
 
 } // namespace qforge

@@ -12,10 +12,12 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "qforge/core/error.hpp"
+#include "qforge/quant/granularity.hpp"
 #include "qforge/quant/observers.hpp"
 #include "qforge/quant/rounding.hpp"
 #include "qforge/quant/scheme.hpp"
@@ -81,6 +83,22 @@ inline encoding encoding_from_range(real_range r, int bitwidth, bool symmetric) 
     e.min = static_cast<float>(static_cast<double>(e.offset) * e.scale);
     e.max = static_cast<float>((static_cast<double>(e.offset) + steps) * e.scale);
     return e;
+}
+
+// Encodings from data by min/max: one per slot of `granularity` (per_tensor gives one, per_channel{axis}
+// one per channel, as QNN lists per-channel param encodings).
+inline std::vector<encoding> encodings_from_data(std::span<const float> x, std::span<const std::size_t> shape,
+                                                 const granularity_spec& granularity, int bitwidth, bool symmetric) {
+    const param_layout l = layout_for(granularity, shape);
+    if (x.size() != l.elements)
+        throw error(errc::shape, "encodings_from_data: " + std::to_string(x.size()) + " values for " +
+                                     std::to_string(l.elements) + " elements");
+    std::vector<minmax_observer> obs(l.count);
+    for (std::size_t i = 0; i < x.size(); ++i) obs[l.slot(i)].observe(x.subspan(i, 1));
+    std::vector<encoding> out;
+    out.reserve(l.count);
+    for (const minmax_observer& o : obs) out.push_back(encoding_from_range(o.range(), bitwidth, symmetric));
+    return out;
 }
 
 // The scheme and parameters that reproduce an integer encoding with quant::quantize (unsigned grid).

@@ -13,6 +13,6 @@ inline constexpr std::int8_t iq4_levels[16] = {-127, -104, -83, -65, -49, -35, -
                                                1,    13,   25,  38,  53,  69,  89,  113};
 
 // Index of the level nearest to x (ggml's best_index_int8; a tie goes to the upper level).
-inline int iq4_best_index(float x) noexcept { return best_index_16(iq4_levels, x); }
+inline int iq4_best_index(float x) noexcept { return nearest_level_16(iq4_levels, x).index; }
 
 } // namespace qforge::block_detail

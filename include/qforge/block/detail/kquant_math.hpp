@@ -23,10 +23,21 @@ inline constexpr int qk_k = 256;
 // ggml's GROUP_MAX_EPS: a group whose largest magnitude is below it counts as all zero.
 inline constexpr float group_max_eps = 1e-15f;
 
-// Symmetric search for a signed scale: L[i] in [0, 2*nmax) (offset by nmax). rmse_type 1 weighs errors by
-// x^2 (or by qw when given). Tries 18 scales around nmax/max and keeps the best weighted least-squares one.
-// (ggml's make_qx_quants; rmse_type is always 1 in the K-quants, so only that case exists here.)
-inline float make_qx_quants(int n, int nmax, const float* x, std::int8_t* L, const float* qw) noexcept {
+// Eight float / int32 lanes (GCC and clang vector extensions): lane-wise IEEE arithmetic, exactly like
+// eight scalars, which keeps vectorized searches bit-identical to ggml's scalar code.
+using f32x8 = float __attribute__((vector_size(32)));
+using i32x8 = std::int32_t __attribute__((vector_size(32)));
+
+inline f32x8 splat8(float v) noexcept { return f32x8{v, v, v, v, v, v, v, v}; }
+
+// Symmetric search for a signed scale: L[i] in [0, 2*nmax) (offset by nmax), errors weighted by x^2 (or by
+// qw when given). Tries 18 scales around nmax/max and keeps the best weighted least-squares one. (ggml's
+// make_qx_quants with rmse_type 1, the only case the K-quants use.) The 19 candidates are independent, so
+// they run as lanes: lane 0 is the start (is = 0), lanes 1..18 are is = -9..-1, 1..9; the choice then
+// walks them in ggml's order. N is the group size.
+template <int N>
+inline float make_qx_quants(int nmax, const float* x, std::int8_t* L, const float* qw) noexcept {
+    constexpr int n = N;
     float max = 0;
     float amax = 0;
     for (int i = 0; i < n; ++i) {
@@ -40,38 +51,46 @@ inline float make_qx_quants(int n, int nmax, const float* x, std::int8_t* L, con
         for (int i = 0; i < n; ++i) L[i] = 0;
         return 0.f;
     }
-    const auto weight = [&](int i) { return qw ? qw[i] : x[i] * x[i]; };
-    const auto fnmax = static_cast<float>(nmax);
-    float iscale = -fnmax / max;
-    float sumlx = 0;
-    float suml2 = 0;
+    constexpr int vecs = 3; // 24 lanes, 19 used
+    const float fnmax = static_cast<float>(nmax);
+    f32x8 iscale[vecs];
+    for (int v = 0; v < vecs; ++v)
+        for (int t = 0; t < 8; ++t) {
+            const int lane = 8 * v + t;
+            const int is = lane == 0 ? 0 : lane <= 9 ? lane - 10 : lane - 9;
+            // ggml: -nmax / max for the start, -(nmax + 0.1f*is) / max for the others; equal for is = 0.
+            iscale[v][t] = is == 0 ? -fnmax / max : -(fnmax + 0.1f * static_cast<float>(is)) / max;
+        }
+    const i32x8 lo = i32x8{} - nmax, hi = i32x8{} + (nmax - 1);
+    i32x8 li[vecs][N];
+    f32x8 sumlx[vecs] = {}, suml2[vecs] = {};
     for (int i = 0; i < n; ++i) {
-        const int l = std::clamp(nearest_int(iscale * x[i]), -nmax, nmax - 1);
-        L[i] = static_cast<std::int8_t>(l + nmax);
-        const float w = weight(i);
-        const auto fl = static_cast<float>(l);
-        sumlx += w * x[i] * fl;
-        suml2 += w * fl * fl;
-    }
-    float scale = suml2 != 0.0f ? sumlx / suml2 : 0.0f;
-    float best = scale * sumlx;
-    for (int is = -9; is <= 9; ++is) {
-        if (is == 0) continue;
-        iscale = -(fnmax + 0.1f * static_cast<float>(is)) / max;
-        sumlx = suml2 = 0;
-        for (int i = 0; i < n; ++i) {
-            const auto fl = static_cast<float>(std::clamp(nearest_int(iscale * x[i]), -nmax, nmax - 1));
-            const float w = weight(i);
-            sumlx += w * x[i] * fl;
-            suml2 += w * fl * fl;
-        }
-        if (suml2 > 0 && sumlx * sumlx > best * suml2) {
-            for (int i = 0; i < n; ++i)
-                L[i] = static_cast<std::int8_t>(nmax + std::clamp(nearest_int(iscale * x[i]), -nmax, nmax - 1));
-            scale = sumlx / suml2;
-            best = scale * sumlx;
+        const float xi = x[i];
+        const f32x8 w = splat8(qw ? qw[i] : xi * xi);
+        const f32x8 wx = w * splat8(xi);
+        for (int v = 0; v < vecs; ++v) {
+            const f32x8 biased = iscale[v] * splat8(xi) + 12582912.f;
+            i32x8 l = (std::bit_cast<i32x8>(biased) & 0x007fffff) - 0x00400000;
+            l = l < lo ? lo : l;
+            l = l > hi ? hi : l;
+            li[v][i] = l;
+            const f32x8 fl = __builtin_convertvector(l, f32x8);
+            sumlx[v] += wx * fl; // ggml: w*x[i]*l
+            suml2[v] += w * fl * fl;
         }
     }
+    float scale = suml2[0][0] != 0.0f ? sumlx[0][0] / suml2[0][0] : 0.0f;
+    float best = scale * sumlx[0][0];
+    int chosen = 0;
+    for (int lane = 1; lane <= 18; ++lane) {
+        const float slx = sumlx[lane / 8][lane % 8], sl2 = suml2[lane / 8][lane % 8];
+        if (sl2 > 0 && slx * slx > best * sl2) {
+            chosen = lane;
+            scale = slx / sl2;
+            best = scale * slx;
+        }
+    }
+    for (int i = 0; i < n; ++i) L[i] = static_cast<std::int8_t>(nmax + li[chosen / 8][i][chosen % 8]);
     return scale;
 }
 
@@ -170,50 +189,48 @@ inline float make_qkx_quants(int nmax, const float* x, const float* weights, std
         best_error += weights[i] * diff;
     }
 
+    // One lane per trial: GCC/clang vector extensions make the lane-wise arithmetic explicit (IEEE, no
+    // reassociation), where auto-vectorization would pick the wrong loop.
     constexpr int lanes = 8;
-    const float fnmax = static_cast<float>(nmax);
-    alignas(32) float lf[N][lanes]; // the quants of each lane's trial
+    const f32x8 fnmax = splat8(static_cast<float>(nmax));
+    const i32x8 inmax = i32x8{} + nmax;
+    f32x8 lf[N]; // the quants of each lane's trial
+    f32x8 lane_index;
+    for (int t = 0; t < lanes; ++t) lane_index[t] = static_cast<float>(t);
     for (int first = 0; first <= NStep;) {
-        const float range = max - min;
-        alignas(32) float iscales[lanes], sum_l[lanes] = {}, sum_l2[lanes] = {}, sum_xl[lanes] = {};
-        alignas(32) float tscale[lanes], tmin[lanes], err[lanes] = {}, det[lanes];
-        for (int t = 0; t < lanes; ++t)
-            iscales[t] = (rmin + rdelta * static_cast<float>(first + t) + fnmax) / range;
+        const f32x8 range = splat8(max - min);
+        const f32x8 step = splat8(static_cast<float>(first)) + lane_index; // exact small integers
+        const f32x8 iscales = (splat8(rmin) + splat8(rdelta) * step + fnmax) / range;
+        f32x8 sum_l{}, sum_l2{}, sum_xl{};
         for (int i = 0; i < N; ++i) {
-            const float xi = x[i];
-            const float dx = xi - min;
-            const float w = weights[i];
-            for (int t = 0; t < lanes; ++t) {
-                // nearest_int and the clamp on floats: the same integers, exactly representable.
-                const float biased = iscales[t] * dx + 12582912.f;
-                const auto bits = std::bit_cast<std::int32_t>(biased);
-                const float l = std::clamp(static_cast<float>((bits & 0x007fffff) - 0x00400000), 0.0f, fnmax);
-                lf[i][t] = l;
-                sum_l[t] += w * l;
-                sum_l2[t] += w * l * l;
-                sum_xl[t] += w * l * xi;
-            }
+            const f32x8 xi = splat8(x[i]);
+            const f32x8 dx = splat8(x[i] - min);
+            const f32x8 w = splat8(weights[i]);
+            // nearest_int and the clamp to [0, nmax], on all lanes.
+            const f32x8 biased = iscales * dx + 12582912.f;
+            i32x8 li = (std::bit_cast<i32x8>(biased) & 0x007fffff) - 0x00400000;
+            li = li & ~(li >> 31);
+            const i32x8 over = li - inmax;
+            li = inmax + (over & (over >> 31));
+            const f32x8 l = __builtin_convertvector(li, f32x8);
+            lf[i] = l;
+            sum_l += w * l;
+            sum_l2 += w * l * l;
+            sum_xl += w * l * xi;
         }
-        for (int t = 0; t < lanes; ++t) {
-            const float D = sum_w * sum_l2[t] - sum_l[t] * sum_l[t];
-            float this_scale = (sum_w * sum_xl[t] - sum_x * sum_l[t]) / D;
-            float this_min = (sum_l2[t] * sum_x - sum_l[t] * sum_xl[t]) / D;
-            if (this_min > 0) {
-                this_min = 0;
-                this_scale = sum_xl[t] / sum_l2[t];
-            }
-            det[t] = D;
-            tscale[t] = this_scale;
-            tmin[t] = this_min;
-        }
+        const f32x8 sw = splat8(sum_w), sx = splat8(sum_x);
+        const f32x8 det = sw * sum_l2 - sum_l * sum_l;
+        f32x8 tscale = (sw * sum_xl - sx * sum_l) / det;
+        f32x8 tmin = (sum_l2 * sx - sum_l * sum_xl) / det;
+        const auto clipped = tmin > 0;
+        tscale = clipped ? sum_xl / sum_l2 : tscale;
+        tmin = clipped ? f32x8{} : tmin;
+        f32x8 err{};
         for (int i = 0; i < N; ++i) {
-            const float xi = x[i];
-            const float w = weights[i];
-            for (int t = 0; t < lanes; ++t) {
-                float diff = tscale[t] * lf[i][t] + tmin[t] - xi;
-                diff = UseMad ? std::fabs(diff) : diff * diff;
-                err[t] += w * diff;
-            }
+            f32x8 diff = tscale * lf[i] + tmin - splat8(x[i]);
+            if constexpr (UseMad) diff = std::bit_cast<f32x8>(std::bit_cast<i32x8>(diff) & 0x7fffffff);
+            else diff = diff * diff;
+            err += splat8(weights[i]) * diff;
         }
         const int count = std::min(lanes, NStep + 1 - first);
         int next = first + count;
@@ -348,6 +365,22 @@ inline float hsum_sse_order(const float* v) noexcept {
 inline float hsum_avx2_order(const float* v) noexcept {
     const float r[4] = {v[4] + v[0], v[5] + v[1], v[6] + v[2], v[7] + v[3]};
     return hsum_sse_order(r);
+}
+
+// t+1 = lroundf(x[i] * id) + 1 (mod 256, as ggml keeps it in 8-bit arithmetic) for a 256-value ternary
+// block. While every |x*id| < 1.5 (always, for finite input) lroundf is a pair of comparisons (ties away
+// from zero), which vectorizes; otherwise each value goes through std::lround like ggml's lroundf.
+inline void ternary_round(const float* x, float id, std::uint8_t* t1) noexcept {
+    bool plain = true;
+    for (int i = 0; i < 256; ++i) plain &= std::fabs(x[i] * id) < 1.5f;
+    if (plain) {
+        for (int i = 0; i < 256; ++i) {
+            const float v = x[i] * id;
+            t1[i] = static_cast<std::uint8_t>(1 + (v >= 0.5f) - (v <= -0.5f));
+        }
+    } else {
+        for (int i = 0; i < 256; ++i) t1[i] = static_cast<std::uint8_t>(std::lround(x[i] * id) + 1);
+    }
 }
 
 // Dot of 256 ternary values (stored as t+1 in 0..2) with a q8_k block as ggml's x86 AVX2 ternary kernels
