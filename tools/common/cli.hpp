@@ -152,8 +152,9 @@ public:
         const double since = std::chrono::duration<double>(now - last_).count();
         if (done < total_ && since < (tty_ ? 0.1 : 5.0)) return;
         last_ = now;
-        std::fprintf(stderr, "%s%s: %zu/%zu %.*s%s", tty_ ? "\r\033[K" : "", label_.c_str(), done, total_,
-                     static_cast<int>(item.size()), item.data(), tty_ ? "" : "\n");
+        const std::string what(item);
+        std::fprintf(stderr, "%s%s: %zu/%zu %s%s", tty_ ? "\r\033[K" : "", label_.c_str(), done, total_, what.c_str(),
+                     tty_ ? "" : "\n");
         if (tty_ && done >= total_) std::fputc('\n', stderr);
         std::fflush(stderr);
     }
