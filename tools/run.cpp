@@ -115,7 +115,8 @@ int main(int argc, char** argv) {
             throw qforge::error(qforge::errc::shape, "the tokenizer has " + std::to_string(tok.size()) +
                                                          " tokens, the model " + std::to_string(eng.params().vocab));
         qforge::sampler sample(o.sp, eng.params().vocab);
-        std::vector<qforge::token_id> seq = tok.encode(o.prompt, true);
+        std::vector<qforge::token_id> seq = tok.encode(o.prompt, tok.add_bos());
+        if (seq.empty()) seq.push_back(tok.bos()); // generation needs at least one token
         if (seq.size() >= eng.n_ctx())
             throw qforge::error(qforge::errc::invalid_argument, "the prompt (" + std::to_string(seq.size()) +
                                                                     " tokens) does not fit the context of " + std::to_string(eng.n_ctx()));

@@ -70,8 +70,9 @@ void f32_gemm(qmatrix_view<f32> w, const f32::block* x, std::size_t n, float* y,
     using shape = f32_tile_shape<Arch>;
     // Panels of 16 activation rows: at 4096 columns that is 256 KiB, which stays in L2 while weights stream.
     const std::size_t cols = w.cols;
-    gemm_rows<f32_kernel<Arch>, shape::rows, shape::cols>(
-        w, [x, cols](std::size_t j) { return x + j * cols; }, n, y, r0, r1, 16);
+    const auto rows = [x, cols](std::size_t j) { return x + j * cols; };
+    if (n == 1) gemm_rows<f32_kernel<Arch>, 1, 1>(w, rows, n, y, r0, r1, 16); // sequential weight stream
+    else gemm_rows<f32_kernel<Arch>, shape::rows, shape::cols>(w, rows, n, y, r0, r1, 16);
 }
 
 } // namespace cpu_detail

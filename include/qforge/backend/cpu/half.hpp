@@ -94,7 +94,8 @@ void half_gemm(qmatrix_view<F> w, const typename F::block* x, std::size_t n, flo
     using H = typename F::block;
     const std::size_t cols = w.cols;
     const auto rows = [x, cols](std::size_t j) { return x + j * cols; };
-    if constexpr (wide) gemm_rows<half_kernel<true, H>, 4, 4>(w, rows, n, y, r0, r1, 32);
+    if (n == 1) gemm_rows<half_kernel<wide, H>, 1, 1>(w, rows, n, y, r0, r1, 32); // sequential weight stream
+    else if constexpr (wide) gemm_rows<half_kernel<true, H>, 4, 4>(w, rows, n, y, r0, r1, 32);
     else gemm_rows<half_kernel<false, H>, 4, 2>(w, rows, n, y, r0, r1, 32);
 }
 

@@ -256,7 +256,10 @@ void int8_block_gemm(qmatrix_view<F> w, const q8_0::block* xq, std::size_t n, fl
     constexpr isa_level L = isa_traits<Arch>::level;
     using shape = int8_tile_shape<L>;
     const auto& act = int8_act_pack::pack(xq, n, w.blocks_per_row());
-    gemm_rows<int8_block_kernel<L, D>, shape::rows, shape::cols>(w, act, n, y, r0, r1);
+    // GEMV streams each weight row once: one row at a time keeps that stream sequential for the prefetchers
+    // (the tiles give the same bits, see tile.hpp).
+    if (n == 1) gemm_rows<int8_block_kernel<L, D>, 1, 1>(w, act, n, y, r0, r1);
+    else gemm_rows<int8_block_kernel<L, D>, shape::rows, shape::cols>(w, act, n, y, r0, r1);
 }
 
 // The kernel<op::gemv / op::gemm, cpu<Arch>, F> bodies of a format with decoder D.

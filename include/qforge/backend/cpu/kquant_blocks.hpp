@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "qforge/backend/cpu/arch.hpp"
 #include "qforge/backend/cpu/int8_blocks.hpp" // hsum256
@@ -62,7 +63,7 @@ inline constexpr bool kquant_level_ok =
 template <class D, BlockFormat F>
 void kquant_gemm(qmatrix_view<F> w, const q8_k::block* xq, std::size_t n, float* y, std::size_t r0, std::size_t r1) {
     const std::size_t nb = w.blocks_per_row();
-    gemm_rows<kquant_kernel<D>, 4, 2>(w, [xq, nb](std::size_t j) { return xq + j * nb; }, n, y, r0, r1, 32);
+    gemm_rows<kquant_kernel<D>, 1, 4>(w, [xq, nb](std::size_t j) { return xq + j * nb; }, n, y, r0, r1, 32);
 }
 
 template <class Arch, BlockFormat F, class D>
@@ -91,6 +92,20 @@ QFORGE_ALWAYS_INLINE __m128i group32_sums(const q8_k::block& a) noexcept {
 // [lo x 8 | hi x 8] as int16: the scales of two 16-value groups for one 32-byte register.
 QFORGE_ALWAYS_INLINE __m256i two_scales(int lo, int hi) noexcept {
     return _mm256_set_m128i(_mm_set1_epi16(static_cast<short>(hi)), _mm_set1_epi16(static_cast<short>(lo)));
+}
+
+// The 8 six-bit scales and 8 six-bit mins of q4_k/q5_k (12 packed bytes), as block_detail::get_scale_min_k4
+// gives them one by one, unpacked with 32-bit masks: scales 0..3 and mins 0..3 are the low 6 bits of bytes
+// 0..3 and 4..7; scales/mins 4..7 take their low 4 bits from the nibbles of bytes 8..11 and their top 2 bits
+// from the top of bytes 0..3 / 4..7.
+QFORGE_ALWAYS_INLINE void unpack_scales_mins_k4(const std::uint8_t* packed, std::uint8_t* sc, std::uint8_t* mn) noexcept {
+    std::uint32_t u[3];
+    std::memcpy(u, packed, 12);
+    constexpr std::uint32_t low6 = 0x3f3f3f3fu, low4 = 0x0f0f0f0fu, low2 = 0x03030303u;
+    const std::uint32_t s[2] = {u[0] & low6, (u[2] & low4) | (((u[0] >> 6) & low2) << 4)};
+    const std::uint32_t m[2] = {u[1] & low6, ((u[2] >> 4) & low4) | (((u[1] >> 6) & low2) << 4)};
+    std::memcpy(sc, s, 8);
+    std::memcpy(mn, m, 8);
 }
 
 QFORGE_ALWAYS_INLINE __m256i load256(const void* p) noexcept {

@@ -4,7 +4,6 @@
 #pragma once
 
 #include "qforge/backend/cpu/kquant_blocks.hpp"
-#include "qforge/block/detail/kquant_math.hpp"
 #include "qforge/block/q4_k.hpp"
 
 #if QFORGE_ARCH_X86_64
@@ -24,7 +23,7 @@ struct q4_k_decoder {
     using block = q4_k::block;
     static QFORGE_ALWAYS_INLINE void accumulate(kquant_acc& acc, const block& x, const q8_k::block& y) noexcept {
         alignas(16) std::uint8_t sc[8], mn[8];
-        for (int j = 0; j < 8; ++j) block_detail::get_scale_min_k4(j, x.scales, sc[j], mn[j]);
+        unpack_scales_mins_k4(x.scales, sc, mn);
         const __m256i m4 = _mm256_set1_epi8(0x0f);
         __m256i isum = _mm256_setzero_si256();
         for (int k = 0; k < 4; ++k) {

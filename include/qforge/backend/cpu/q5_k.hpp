@@ -3,7 +3,6 @@
 #pragma once
 
 #include "qforge/backend/cpu/kquant_blocks.hpp"
-#include "qforge/block/detail/kquant_math.hpp"
 #include "qforge/block/q5_k.hpp"
 
 #if QFORGE_ARCH_X86_64
@@ -23,7 +22,7 @@ struct q5_k_decoder {
     using block = q5_k::block;
     static QFORGE_ALWAYS_INLINE void accumulate(kquant_acc& acc, const block& x, const q8_k::block& y) noexcept {
         alignas(16) std::uint8_t sc[8], mn[8];
-        for (int j = 0; j < 8; ++j) block_detail::get_scale_min_k4(j, x.scales, sc[j], mn[j]);
+        unpack_scales_mins_k4(x.scales, sc, mn);
         const __m256i m4 = _mm256_set1_epi8(0x0f), one = _mm256_set1_epi8(1);
         const __m256i qh = load256(x.qh);
         __m256i isum = _mm256_setzero_si256();

@@ -118,7 +118,9 @@ void q8_1_gemm(qmatrix_view<F> w, const q8_1::block* xq, std::size_t n, float* y
     constexpr bool vnni = isa_traits<Arch>::level == isa_level::avx512_vnni;
     constexpr bool wide = static_cast<int>(isa_traits<Arch>::level) >= static_cast<int>(isa_level::avx512);
     const auto& act = q8_1_act_pack::pack(xq, n, w.blocks_per_row());
-    if constexpr (wide)
+    if (n == 1) // one weight row at a time: a sequential stream (the same bits as the tiles)
+        gemm_rows<q8_1_kernel<vnni, D>, 1, 1>(w, act, n, y, r0, r1);
+    else if constexpr (wide)
         gemm_rows<q8_1_kernel<vnni, D>, 4, 3>(w, act, n, y, r0, r1);
     else
         gemm_rows<q8_1_kernel<vnni, D>, 2, 2>(w, act, n, y, r0, r1);
