@@ -22,7 +22,8 @@ using tools::usage_error;
 
 constexpr const char* usage = R"(usage: qforge-format-table INPUTS_DIR [--inputs gauss,weights] [-o FILE]
 
-For every block format of this build, quantizes each input (float32 files INPUTS_DIR/<name>.f32, one row
+For every block format of this build (the GGUF formats of block/all.hpp, then the representative
+instances of the generic families in generic_formats), quantizes each input (float32 files INPUTS_DIR/<name>.f32, one row
 each, e.g. ../shared/golden/quant/inputs) and prints a Markdown table: bits per weight, RMSE and SNR of
 the round trip, and with INPUTS_DIR/imatrix.f32 present the RMSE with that importance matrix (formats
 with an importance-weighted quantizer).
@@ -84,8 +85,10 @@ int run(int argc, char** argv) {
         }
     }
     md += "\n" + rule + "\n";
-    boost::mp11::mp_for_each<ggml_formats>([&]<class F>(F) {
-        md += "| " + std::string(F::name) + " | " + std::to_string(static_cast<std::uint32_t>(F::type_id)) + " | " +
+    // The GGUF formats, then representative instances of the generic families (no GGUF id).
+    boost::mp11::mp_for_each<boost::mp11::mp_append<ggml_formats, generic_formats>>([&]<class F>(F) {
+        const std::string id = F::type_id == ggml_type::none ? "-" : std::to_string(static_cast<std::uint32_t>(F::type_id));
+        md += "| " + std::string(F::name) + " | " + id + " | " +
               std::to_string(F::block_size) + " | " + std::to_string(F::block_bytes) + " | " +
               tools::fixed(F::bits_per_weight, 4) + " |";
         for (std::size_t i = 0; i < inputs.size(); ++i) {

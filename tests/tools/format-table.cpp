@@ -97,6 +97,10 @@ TEST(format_table, more_bits_never_give_a_larger_error_within_a_family) {
             EXPECT_GT(lo.rmse_gauss, hi.rmse_gauss) << fam[i - 1] << " vs " << fam[i];
             EXPECT_GT(lo.rmse_weights, hi.rmse_weights) << fam[i - 1] << " vs " << fam[i];
         }
+    // The generic families are listed too: more bits, less error across them.
+    EXPECT_GT(t.at("binary_g32").rmse_gauss, t.at("group_affine_b3_g32_f16").rmse_gauss);
+    EXPECT_GT(t.at("group_affine_b3_g32_f16").rmse_gauss, t.at("group_affine_b4_g64_f16").rmse_gauss);
+    EXPECT_GT(t.at("group_affine_b4_g64_f16").rmse_gauss, t.at("per_channel_i8_sym_c256").rmse_gauss);
     // Same bits, affine beats symmetric: q4_1 has a min, q4_0 does not (and the K-quant beats both).
     EXPECT_LT(t.at("q4_k").rmse_gauss, t.at("q4_0").rmse_gauss);
 }

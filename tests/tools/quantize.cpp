@@ -63,7 +63,10 @@ TEST_P(llama_cpp_files, tensor_bytes_identical_to_llama_quantize) {
 
 INSTANTIATE_TEST_SUITE_P(shared, llama_cpp_files,
                          ::testing::Combine(::testing::Values("aidreams260K", "stories260K"),
-                                            ::testing::Values("Q8_0", "Q4_0")));
+                                            ::testing::Values("Q8_0", "Q4_0")),
+                         [](const auto& info) {
+                             return std::string(std::get<0>(info.param)) + "_" + std::get<1>(info.param);
+                         });
 
 TEST(quantize, python_gguf_reader_loads_the_output) {
     QFORGE_REQUIRE_SHARED();

@@ -1,0 +1,86 @@
+// tools: mkmodel bench
+// qforge-bench: a row per model x threads x test with positive mean ± stddev, JSON that parses, errors.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "tools/tool_runner.hpp"
+
+namespace {
+
+using namespace qforge_test;
+
+std::filesystem::path tiny_model() {
+    static const auto p = [] {
+        const auto path = scratch_dir() / "tiny.gguf";
+        const auto r = run_tool("mkmodel", quote(path) + " --dim 64 --hidden 128 --layers 2 --heads 4 --kv-heads 4 "
+                                                       "--vocab 300 --seq 32");
+        EXPECT_EQ(r.code, 0) << r.err;
+        return path;
+    }();
+    return p;
+}
+
+std::vector<std::string> cells(const std::string& line) {
+    std::vector<std::string> c;
+    std::istringstream in(line.substr(1));
+    std::string x;
+    while (std::getline(in, x, '|')) {
+        const auto b = x.find_first_not_of(' '), e = x.find_last_not_of(' ');
+        c.push_back(b == std::string::npos ? "" : x.substr(b, e - b + 1));
+    }
+    return c;
+}
+
+TEST(bench, markdown_table) {
+    const auto r = run_tool("bench", "-m " + quote(tiny_model()) + " -p 16 -n 8 -t 1,2 -r 3");
+    ASSERT_EQ(r.code, 0) << r.err;
+    std::istringstream in(r.out);
+    std::string line;
+    std::vector<std::vector<std::string>> rows;
+    while (std::getline(in, line))
+        if (line.rfind("| synthetic", 0) == 0) rows.push_back(cells(line));
+    ASSERT_EQ(rows.size(), 4u) << r.out; // 2 thread counts x (pp16, tg8)
+    const char* tests[] = {"pp16", "tg8", "pp16", "tg8"};
+    const char* threads[] = {"1", "1", "2", "2"};
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        ASSERT_EQ(rows[i].size(), 9u);
+        EXPECT_EQ(rows[i][1], "F32");
+        EXPECT_EQ(rows[i][5], threads[i]);
+        EXPECT_EQ(rows[i][6], tests[i]);
+        const double mean = std::stod(rows[i][7]);
+        EXPECT_GT(mean, 0.0);
+        EXPECT_NE(rows[i][7].find("±"), std::string::npos);
+        EXPECT_NE(rows[i][8].find("MiB"), std::string::npos); // peak RSS
+    }
+    // params: 300*64 (embedding) + 2*(4*64*64 + 3*64*128) + 5*64 (norms) = 101440
+    EXPECT_EQ(rows[0][3], "0.10 M");
+}
+
+TEST(bench, json_parses) {
+    const auto r = run_tool("bench", "-m " + quote(tiny_model()) + " -p 8 -n 4 -t 1 -r 2 -o json");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string py = QFORGE_PYTHON;
+    if (!std::filesystem::exists(py)) GTEST_SKIP() << "no Python at " << py;
+    const auto json = scratch_dir() / "bench.json";
+    std::ofstream(json) << r.out;
+    const std::string cmd = "'" + py + "' -c \"import json,sys; d=json.load(open(sys.argv[1])); "
+                            "assert [x['test'] for x in d]==['pp8','tg4']; "
+                            "assert all(len(x['samples_ts'])==2 and x['avg_ts']>0 and x['peak_rss_bytes']>0 for x in d)\" " +
+                            quote(json);
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << r.out;
+}
+
+TEST(bench, bad_input) {
+    EXPECT_EQ(run_tool("bench", "--help").code, 0);
+    EXPECT_EQ(run_tool("bench", "").code, 2);
+    EXPECT_EQ(run_tool("bench", "-m " + quote(tiny_model()) + " -o xml").code, 2);
+    EXPECT_EQ(run_tool("bench", "-m " + quote(tiny_model()) + " -t 0").code, 2);
+    EXPECT_EQ(run_tool("bench", "-m " + quote(tiny_model()) + " -r x").code, 2);
+    const auto ctx = run_tool("bench", "-m " + quote(tiny_model()) + " -p 64 -n 1 -r 1");
+    EXPECT_EQ(ctx.code, 1);
+    EXPECT_NE(ctx.err.find("context is 32"), std::string::npos) << ctx.err;
+    EXPECT_EQ(run_tool("bench", "-m /nonexistent.gguf").code, 1);
+}
+
+} // namespace
