@@ -136,61 +136,13 @@ private:
 
     static void quantize_block_ref(const float* x, block& y) noexcept {
         std::uint8_t L[256];
-        float weights[32];
-        float mins[8];
-        float scales[8];
-        float max_scale = 0;
-        float max_min = 0;
-        for (int j = 0; j < 8; ++j) {
-            const float* xj = x + 32 * j;
-            const float av_x = std::sqrt(block_detail::sum_squares(xj, 32) / 32);
-            for (int l = 0; l < 32; ++l) weights[l] = av_x + std::fabs(xj[l]);
-            scales[j] = block_detail::make_qkx_quants<32, 15, false, false>(31, xj, weights, L + 32 * j, &mins[j],
-                                                                           -0.5f, 0.1f);
-            if (scales[j] > max_scale) max_scale = scales[j];
-            if (mins[j] > max_min) max_min = mins[j];
-        }
-        const float inv_scale = max_scale > 0 ? 63.f / max_scale : 0.f;
-        const float inv_min = max_min > 0 ? 63.f / max_min : 0.f;
-        std::uint8_t ls[8], lm[8];
-        for (int j = 0; j < 8; ++j) {
-            const auto s = static_cast<std::uint8_t>(block_detail::nearest_int(inv_scale * scales[j]));
-            const auto m = static_cast<std::uint8_t>(block_detail::nearest_int(inv_min * mins[j]));
-            ls[j] = s < 63 ? s : 63;
-            lm[j] = m < 63 ? m : 63;
-        }
-        block_detail::pack_scale_min_k4(ls, lm, y.scales);
-        y.d = f16::from_float(max_scale / 63.f);
-        y.dmin = f16::from_float(max_min / 63.f);
+        block_detail::k4_scales_ref<31, 15>(x, y, L, -0.5f, 0.1f);
         requantize_and_pack(x, y, L);
     }
 
     static void quantize_block_imatrix(const float* x, const float* qw, block& y) noexcept {
         std::uint8_t L[256];
-        std::uint8_t Ls[8], Lm[8];
-        float weights[32];
-        float sw[8];
-        float mins[8];
-        float scales[8];
-        const float sigma2 = 2 * block_detail::sum_squares(x, 256) / 256;
-        for (int j = 0; j < 8; ++j) {
-            const float* xj = x + 32 * j;
-            for (int l = 0; l < 32; ++l) weights[l] = qw[32 * j + l] * std::sqrt(sigma2 + xj[l] * xj[l]);
-            float sumw = 0;
-            for (int l = 0; l < 32; ++l) sumw += weights[l];
-            sw[j] = sumw;
-            scales[j] = block_detail::make_qkx_quants<32, 36, false, true>(31, xj, weights, L + 32 * j, &mins[j],
-                                                                          -0.9f, 0.05f);
-        }
-        const float d_block = block_detail::make_qp_quants(8, 63, scales, Ls, sw);
-        const float m_block = block_detail::make_qp_quants(8, 63, mins, Lm, sw);
-        for (int j = 0; j < 8; ++j) {
-            Ls[j] = Ls[j] < 63 ? Ls[j] : 63;
-            Lm[j] = Lm[j] < 63 ? Lm[j] : 63;
-        }
-        block_detail::pack_scale_min_k4(Ls, Lm, y.scales);
-        y.d = f16::from_float(d_block);
-        y.dmin = f16::from_float(m_block);
+        block_detail::k4_scales_imatrix<31>(x, qw, y, L);
         requantize_and_pack(x, y, L);
     }
 };

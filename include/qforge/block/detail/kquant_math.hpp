@@ -12,6 +12,7 @@
 
 #include "qforge/block/detail/ggml_math.hpp"
 #include "qforge/core/config.hpp"
+#include "qforge/core/half.hpp"
 
 QFORGE_FP_EXACT_BEGIN
 
@@ -352,6 +353,58 @@ inline float sum_squares(const float* x, int n) noexcept {
     float s = 0;
     for (int i = 0; i < n; ++i) s += x[i] * x[i];
     return s;
+}
+
+// The scale/min header shared by q4_k and q5_k. Per 32-value sub-block an affine (scale, min) search with
+// levels 0..Nmax fills L; the eight scales and eight mins are then quantized to 6 bits and packed, with
+// y.d / y.dmin as their f16 super-scales. Without an imatrix (ggml's *_ref path) the 6-bit values are
+// relative to the largest scale and min and the weights are av|x| + |x|; with one, make_qp_quants fits them
+// under the sub-blocks' summed weights qw * sqrt(sigma2 + x^2).
+template <int Nmax, int NStep, class Block>
+inline void k4_scales_ref(const float* x, Block& y, std::uint8_t* L, float rmin, float rdelta) noexcept {
+    float weights[32], mins[8], scales[8];
+    float max_scale = 0, max_min = 0;
+    for (int j = 0; j < 8; ++j) {
+        const float* xj = x + 32 * j;
+        const float av_x = std::sqrt(sum_squares(xj, 32) / 32);
+        for (int l = 0; l < 32; ++l) weights[l] = av_x + std::fabs(xj[l]);
+        scales[j] = make_qkx_quants<32, NStep, false, false>(Nmax, xj, weights, L + 32 * j, &mins[j], rmin, rdelta);
+        if (scales[j] > max_scale) max_scale = scales[j];
+        if (mins[j] > max_min) max_min = mins[j];
+    }
+    const float inv_scale = max_scale > 0 ? 63.f / max_scale : 0.f;
+    const float inv_min = max_min > 0 ? 63.f / max_min : 0.f;
+    std::uint8_t ls[8], lm[8];
+    for (int j = 0; j < 8; ++j) {
+        // ggml stores nearest_int into a uint8_t before capping at 63.
+        const auto sc = static_cast<std::uint8_t>(nearest_int(inv_scale * scales[j]));
+        const auto mn = static_cast<std::uint8_t>(nearest_int(inv_min * mins[j]));
+        ls[j] = sc < 63 ? sc : 63;
+        lm[j] = mn < 63 ? mn : 63;
+    }
+    pack_scale_min_k4(ls, lm, y.scales);
+    y.d = f16::from_float(max_scale / 63.f);
+    y.dmin = f16::from_float(max_min / 63.f);
+}
+
+template <int Nmax, class Block>
+inline void k4_scales_imatrix(const float* x, const float* qw, Block& y, std::uint8_t* L) noexcept {
+    std::uint8_t ls[8], lm[8];
+    float weights[32], sw[8], mins[8], scales[8];
+    const float sigma2 = 2 * sum_squares(x, 256) / 256;
+    for (int j = 0; j < 8; ++j) {
+        const float* xj = x + 32 * j;
+        for (int l = 0; l < 32; ++l) weights[l] = qw[32 * j + l] * std::sqrt(sigma2 + xj[l] * xj[l]);
+        float sumw = 0;
+        for (int l = 0; l < 32; ++l) sumw += weights[l];
+        sw[j] = sumw;
+        scales[j] = make_qkx_quants<32, 36, false, true>(Nmax, xj, weights, L + 32 * j, &mins[j], -0.9f, 0.05f);
+    }
+    const float d_block = make_qp_quants(8, 63, scales, ls, sw); // levels are already within 0..63
+    const float m_block = make_qp_quants(8, 63, mins, lm, sw);
+    pack_scale_min_k4(ls, lm, y.scales);
+    y.d = f16::from_float(d_block);
+    y.dmin = f16::from_float(m_block);
 }
 
 // The horizontal sums of ggml's x86 kernels (hsum_float_8 and its 4-lane tail), in their order, so that a
