@@ -11,31 +11,9 @@
 #include <new>
 #include <string>
 
-namespace {
-std::atomic<long> heap_allocations{0};
+#include "support/counting_new.hpp"
 
-void* counted_alloc(std::size_t n, std::size_t align) {
-    heap_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (n == 0) n = 1;
-    void* p = align <= alignof(std::max_align_t) ? std::malloc(n) : std::aligned_alloc(align, (n + align - 1) / align * align);
-    if (p == nullptr) throw std::bad_alloc();
-    return p;
-}
-} // namespace
-
-void* operator new(std::size_t n) { return counted_alloc(n, 1); }
-void* operator new[](std::size_t n) { return counted_alloc(n, 1); }
-void* operator new(std::size_t n, std::align_val_t a) { return counted_alloc(n, static_cast<std::size_t>(a)); }
-void* operator new[](std::size_t n, std::align_val_t a) { return counted_alloc(n, static_cast<std::size_t>(a)); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-
+using qforge_test::heap_allocations;
 using namespace qforge;
 
 namespace {
@@ -54,7 +32,7 @@ TEST(arena, allocations_are_aligned_disjoint_and_counted) {
     const std::size_t need = arena::footprint<float>(100) + arena::footprint<f16>(7) + arena::footprint<std::int8_t>(1);
     arena a(need);
     EXPECT_EQ(a.capacity(), need);
-    const long before = heap_allocations.load();
+    const std::size_t before = heap_allocations.load();
     const auto x = a.allocate<float>(100);
     const auto h = a.allocate<f16>(7);
     const auto b = a.allocate<std::int8_t>(1);

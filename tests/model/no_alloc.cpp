@@ -10,37 +10,9 @@
 
 #include "support/golden.hpp"
 
-// GCC flags free() in a replaced operator delete as mismatched with the replaced operator new (which is
-// malloc-based, so it is not): a known false positive of -Wmismatched-new-delete.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
+#include "support/counting_new.hpp"
 
-namespace {
-std::atomic<std::size_t> g_allocations{0};
-}
-
-void* operator new(std::size_t n) {
-    ++g_allocations;
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) { return operator new(n); }
-void* operator new(std::size_t n, std::align_val_t a) {
-    ++g_allocations;
-    const std::size_t al = static_cast<std::size_t>(a);
-    if (void* p = std::aligned_alloc(al, (n + al - 1) / al * al)) return p;
-    throw std::bad_alloc();
-}
-void* operator new[](std::size_t n, std::align_val_t a) { return operator new(n, a); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+using qforge_test::heap_allocations;
 
 using namespace qforge;
 
@@ -51,15 +23,15 @@ void expect_no_allocation(Engine& eng, Sampler& s) {
     out.reserve(64);
     eng.generate(prompt, s, 8, [&](token_id t) { out.push_back(t); }); // warm-up
     out.clear();
-    const std::size_t before = g_allocations.load();
+    const std::size_t before = heap_allocations.load();
     eng.generate(prompt, s, 40, [&](token_id t) { out.push_back(t); });
-    EXPECT_EQ(g_allocations.load() - before, 0u);
+    EXPECT_EQ(heap_allocations.load() - before, 0u);
     EXPECT_EQ(out.size(), 40u);
     // The counter works: an allocation is seen.
-    const std::size_t b2 = g_allocations.load();
+    const std::size_t b2 = heap_allocations.load();
     auto* probe = new std::vector<int>(3);
     delete probe;
-    EXPECT_GE(g_allocations.load() - b2, 1u);
+    EXPECT_GE(heap_allocations.load() - b2, 1u);
 }
 
 TEST(no_alloc, generation_does_not_allocate) {
