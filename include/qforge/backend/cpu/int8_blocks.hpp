@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "qforge/backend/cpu/arch.hpp"
+#include "qforge/backend/cpu/nibble_panel.hpp"
 #include "qforge/backend/cpu/tile.hpp"
 #include "qforge/backend/kernel.hpp"
 #include "qforge/backend/tags.hpp"
@@ -254,6 +255,13 @@ template <class Arch, class D, BlockFormat F>
 void int8_block_gemm(qmatrix_view<F> w, const q8_0::block* xq, std::size_t n, float* y, std::size_t r0,
                      std::size_t r1) {
     constexpr isa_level L = isa_traits<Arch>::level;
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
+    // 4-bit formats with an unsigned decoding: the 16-row VNNI kernels of nibble_panel.hpp.
+    if constexpr (L == isa_level::avx512_vnni && requires { D::bias; }) {
+        nibble_panel<D>::gemm(w, xq, n, y, r0, r1);
+        return;
+    }
+#endif
     using shape = int8_tile_shape<L>;
     const auto& act = int8_act_pack::pack(xq, n, w.blocks_per_row());
     // GEMV streams each weight row once: one row at a time keeps that stream sequential for the prefetchers

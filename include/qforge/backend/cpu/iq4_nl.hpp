@@ -32,6 +32,15 @@ struct iq4_nl_decoder {
         hi = _mm_shuffle_epi8(table(), hi);
     }
     static QFORGE_ALWAYS_INLINE float scale(const block& b) noexcept { return f16_to_f32_fast(b.d); }
+    // The unsigned decoding of the VNNI panel kernels (nibble_panel.hpp): u = table value + 128.
+    static constexpr int bias = 128;
+    static constexpr int u8_scalar(int nibble) noexcept { return iq4_nl::values[nibble] + 128; }
+#if defined(__AVX512BW__)
+    static QFORGE_ALWAYS_INLINE __m512i u8(__m512i nibbles) noexcept {
+        const __m512i t = _mm512_xor_si512(_mm512_broadcast_i32x4(table()), _mm512_set1_epi8(static_cast<char>(0x80)));
+        return _mm512_shuffle_epi8(t, nibbles);
+    }
+#endif
 };
 } // namespace cpu_detail
 

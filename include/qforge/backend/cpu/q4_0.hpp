@@ -28,6 +28,12 @@ struct q4_0_decoder {
         hi = _mm_sub_epi8(hi, _mm_set1_epi8(8));
     }
     static QFORGE_ALWAYS_INLINE float scale(const block& b) noexcept { return f16_to_f32_fast(b.d); }
+    // The unsigned decoding of the VNNI panel kernels (nibble_panel.hpp): u = nibble = value + 8.
+    static constexpr int bias = 8;
+    static constexpr int u8_scalar(int nibble) noexcept { return nibble; }
+#if defined(__AVX512BW__)
+    static QFORGE_ALWAYS_INLINE __m512i u8(__m512i nibbles) noexcept { return nibbles; }
+#endif
 };
 } // namespace cpu_detail
 
