@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "qforge/backend/cpu/arch.hpp"
-#include "qforge/backend/cpu/nibble_panel.hpp"
+#include "qforge/backend/cpu/panel16.hpp"
 #include "qforge/backend/cpu/tile.hpp"
 #include "qforge/backend/kernel.hpp"
 #include "qforge/backend/tags.hpp"
@@ -256,9 +256,9 @@ void int8_block_gemm(qmatrix_view<F> w, const q8_0::block* xq, std::size_t n, fl
                      std::size_t r1) {
     constexpr isa_level L = isa_traits<Arch>::level;
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
-    // 4-bit formats with an unsigned decoding: the 16-row VNNI kernels of nibble_panel.hpp.
+    // 4-bit formats with an unsigned decoding: the 16-row VNNI kernels of panel16.hpp.
     if constexpr (L == isa_level::avx512_vnni && requires { D::bias; }) {
-        nibble_panel<D>::gemm(w, xq, n, y, r0, r1);
+        panel16<D>::gemm(w, xq, n, y, r0, r1);
         return;
     }
 #endif

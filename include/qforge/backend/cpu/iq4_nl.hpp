@@ -32,10 +32,16 @@ struct iq4_nl_decoder {
         hi = _mm_shuffle_epi8(table(), hi);
     }
     static QFORGE_ALWAYS_INLINE float scale(const block& b) noexcept { return f16_to_f32_fast(b.d); }
-    // The unsigned decoding of the VNNI panel kernels (nibble_panel.hpp): u = table value + 128.
+    // The unsigned decoding of the VNNI panel kernels (panel16.hpp): u = table value + 128.
     static constexpr int bias = 128;
-    static constexpr int u8_scalar(int nibble) noexcept { return iq4_nl::values[nibble] + 128; }
-#if defined(__AVX512BW__)
+    static constexpr int u8_scalar(const block& b, std::size_t k) noexcept {
+        return iq4_nl::values[k < 16 ? b.qs[k] & 0x0f : b.qs[k - 16] >> 4] + 128;
+    }
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
+    static QFORGE_ALWAYS_INLINE void rows4(const std::uint8_t* qs, std::size_t row_bytes, std::size_t g, __m512i& lo,
+                                           __m512i& hi) noexcept {
+        nibble_rows<iq4_nl_decoder>::rows4(qs, row_bytes, g, lo, hi);
+    }
     static QFORGE_ALWAYS_INLINE __m512i u8(__m512i nibbles) noexcept {
         const __m512i t = _mm512_xor_si512(_mm512_broadcast_i32x4(table()), _mm512_set1_epi8(static_cast<char>(0x80)));
         return _mm512_shuffle_epi8(t, nibbles);

@@ -28,11 +28,17 @@ struct q4_0_decoder {
         hi = _mm_sub_epi8(hi, _mm_set1_epi8(8));
     }
     static QFORGE_ALWAYS_INLINE float scale(const block& b) noexcept { return f16_to_f32_fast(b.d); }
-    // The unsigned decoding of the VNNI panel kernels (nibble_panel.hpp): u = nibble = value + 8.
+    // The unsigned decoding of the VNNI panel kernels (panel16.hpp): u = nibble = value + 8.
     static constexpr int bias = 8;
-    static constexpr int u8_scalar(int nibble) noexcept { return nibble; }
-#if defined(__AVX512BW__)
+    static constexpr int u8_scalar(const block& b, std::size_t k) noexcept {
+        return k < 16 ? b.qs[k] & 0x0f : b.qs[k - 16] >> 4;
+    }
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
     static QFORGE_ALWAYS_INLINE __m512i u8(__m512i nibbles) noexcept { return nibbles; }
+    static QFORGE_ALWAYS_INLINE void rows4(const std::uint8_t* qs, std::size_t row_bytes, std::size_t g, __m512i& lo,
+                                           __m512i& hi) noexcept {
+        nibble_rows<q4_0_decoder>::rows4(qs, row_bytes, g, lo, hi);
+    }
 #endif
 };
 } // namespace cpu_detail

@@ -27,6 +27,17 @@ struct q8_0_decoder {
         hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs + 16));
     }
     static QFORGE_ALWAYS_INLINE float scale(const block& b) noexcept { return f16_to_f32_fast(b.d); }
+    // The unsigned decoding of the VNNI panel kernels (panel16.hpp): u = value + 128.
+    static constexpr int bias = 128;
+    static constexpr int u8_scalar(const block& b, std::size_t k) noexcept { return b.qs[k] + 128; }
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
+    static QFORGE_ALWAYS_INLINE void rows4(const std::uint8_t* qs, std::size_t row_bytes, std::size_t g, __m512i& lo,
+                                           __m512i& hi) noexcept {
+        const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+        lo = _mm512_xor_si512(load4(qs, row_bytes, g), flip);
+        hi = _mm512_xor_si512(load4(qs + 16, row_bytes, g), flip);
+    }
+#endif
 };
 } // namespace cpu_detail
 

@@ -1,14 +1,15 @@
-// qforge/backend/cpu/nibble_panel.hpp: AVX-512 VNNI GEMV/GEMM for the 4-bit formats whose block is
-// {f16 d; 16 bytes of nibbles} (q4_0, iq4_nl) against q8_0 activations, 16 weight rows per zmm register.
+// qforge/backend/cpu/panel16.hpp: AVX-512 VNNI GEMV/GEMM, 16 weight rows per zmm register, for the formats
+// whose 32-value block is {f16 d; quants} and decodes to one byte per value (q4_0, iq4_nl, q8_0), against
+// q8_0 activations.
 //
 // Arithmetic (the same in every path, so gemv == gemm row for row and any thread count gives the same
-// bits): each nibble decodes to an unsigned byte u = value + bias (q4_0: the nibble itself, bias 8;
-// iq4_nl: table value + 128, bias 128); per row r and block b the integer dot
+// bits): each value decodes to an unsigned byte u = value + bias (q4_0: the nibble itself, bias 8;
+// iq4_nl: table value + 128, bias 128; q8_0: value + 128); per row r and block b the integer dot
 //   i(r, b) = sum_k u(r, b, k) * a(b, k) - bias * sum_k a(b, k)          (exact in int32)
 // then, over the blocks in order,  s(r) = fma(float(i(r, b)), d(r, b) * d_a(b), s(r)).
 //
-// GEMV (and GEMM with few activation rows) reads the blocks where they lie: the 16 bytes of 4 rows fill one
-// zmm (a 128-bit lane per row), vpdpbusd against the activation block broadcast to the 4 lanes leaves 4
+// GEMV (and GEMM with few activation rows) reads the blocks where they lie: values 0..15 (and 16..31) of 4
+// rows fill one zmm (a 128-bit lane per row), vpdpbusd against the activation block broadcast to the 4 lanes leaves 4
 // partial sums per row, and a 4 x 4 transpose-add of four such registers gives the 16 rows' block dots in
 // the 16 lanes; the 16 scales come by one gather.
 // GEMM with many activation rows first repacks each group of 16 weight rows once per call into a per-thread
@@ -44,11 +45,11 @@ namespace qforge::cpu_detail {
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
 
 // The activation side, once per call and thread: per block the float scale and bias * sum of its quants.
-struct nibble_act_pack {
+struct panel_act_pack {
     std::vector<float> d;
     std::vector<std::int32_t> corr;
-    static const nibble_act_pack& pack(const q8_0::block* xq, std::size_t blocks, int bias) {
-        thread_local nibble_act_pack p;
+    static const panel_act_pack& pack(const q8_0::block* xq, std::size_t blocks, int bias) {
+        thread_local panel_act_pack p;
         if (p.d.size() < blocks) {
             p.d.resize(blocks);
             p.corr.resize(blocks);
@@ -69,33 +70,48 @@ struct nibble_act_pack {
 };
 
 // The per-thread panel of one 16-row group: per block 8 x 64 decoded bytes, then 16 float scales.
-struct nibble_panel_buffer {
+struct panel_buffer {
     struct alignas(64) line {
         std::uint8_t bytes[64];
     };
     std::vector<line> lines; // 9 per block
     static __m512i* get(std::size_t nb) {
-        thread_local nibble_panel_buffer p;
+        thread_local panel_buffer p;
         if (p.lines.size() < 9 * nb) p.lines.resize(9 * nb);
         return reinterpret_cast<__m512i*>(p.lines.data());
     }
 };
 
+// 16 bytes at p + (4l + g) * row_bytes for l = 0..3, lane l of the result (4 rows' bytes, one lane each).
+QFORGE_ALWAYS_INLINE __m512i load4(const std::uint8_t* p, std::size_t row_bytes, std::size_t g) noexcept {
+    const auto at = [&](std::size_t l) {
+        return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + (4 * l + g) * row_bytes));
+    };
+    __m512i v = _mm512_castsi128_si512(at(0));
+    v = _mm512_inserti32x4(v, at(1), 1);
+    v = _mm512_inserti32x4(v, at(2), 2);
+    return _mm512_inserti32x4(v, at(3), 3);
+}
+
+// The decoded bytes of 4-bit formats: D::u8 maps nibbles (bytes 0..15) to the unsigned values.
 template <class D>
-struct nibble_panel {
+struct nibble_rows {
+    static QFORGE_ALWAYS_INLINE void rows4(const std::uint8_t* qs, std::size_t row_bytes, std::size_t g, __m512i& lo,
+                                           __m512i& hi) noexcept {
+        const __m512i m4 = _mm512_set1_epi8(0x0f);
+        const __m512i x = load4(qs, row_bytes, g);
+        lo = D::u8(_mm512_and_si512(x, m4));
+        hi = D::u8(_mm512_and_si512(_mm512_srli_epi16(x, 4), m4));
+    }
+};
+
+// A decoder D supplies: block (f16 d, then the quants qs), bias, u8_scalar(const block&, k) (value k + bias)
+// and rows4(qs of row 0 at some block, row_bytes, g, lo, hi): values 0..15 (lo) and 16..31 (hi) + bias of
+// rows 4l + g in lane l.
+template <class D>
+struct panel16 {
     using block = typename D::block;
     static constexpr std::size_t bs = sizeof(block);
-
-    // The 16 bytes of rows {4l + g : l = 0..3} (row pointers at block b), lane l = row 4l + g.
-    static QFORGE_ALWAYS_INLINE __m512i load4(const std::uint8_t* base, std::size_t row_bytes, std::size_t g) noexcept {
-        const auto at = [&](std::size_t l) {
-            return _mm_loadu_si128(reinterpret_cast<const __m128i*>(base + (4 * l + g) * row_bytes));
-        };
-        __m512i v = _mm512_castsi128_si512(at(0));
-        v = _mm512_inserti32x4(v, at(1), 1);
-        v = _mm512_inserti32x4(v, at(2), 2);
-        return _mm512_inserti32x4(v, at(3), 3);
-    }
 
     // The 16 scales of rows 0..15 at block b (each gathered dword's low half is the f16), as floats.
     static QFORGE_ALWAYS_INLINE __m512 scales16(const std::uint8_t* dptr, __m512i row_offsets) noexcept {
@@ -109,7 +125,6 @@ struct nibble_panel {
         const std::size_t row_bytes = nb * bs;
         const __m512i offs = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
                                                 _mm512_set1_epi32(static_cast<int>(row_bytes)));
-        const __m512i m4 = _mm512_set1_epi8(0x0f);
         __m512 s = _mm512_setzero_ps();
         const auto* base = reinterpret_cast<const std::uint8_t*>(w);
         for (std::size_t b = 0; b < nb; ++b) {
@@ -119,9 +134,8 @@ struct nibble_panel {
             const __m512i ahi = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a[b].qs + 16)));
             __m512i p[4];
             for (std::size_t g = 0; g < 4; ++g) {
-                const __m512i x = load4(qs, row_bytes, g);
-                const __m512i lo = D::u8(_mm512_and_si512(x, m4));
-                const __m512i hi = D::u8(_mm512_and_si512(_mm512_srli_epi16(x, 4), m4));
+                __m512i lo, hi;
+                D::rows4(qs, row_bytes, g, lo, hi);
                 p[g] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, alo), hi, ahi);
             }
             const __m512i u = _mm512_add_epi32(_mm512_unpacklo_epi32(p[0], p[1]), _mm512_unpackhi_epi32(p[0], p[1]));
@@ -134,28 +148,32 @@ struct nibble_panel {
         _mm512_storeu_ps(y, s);
     }
 
-    // Repacks rows 0..15 (at w) into the panel: per block T_t = dword t of every row (lane p = row p),
-    // decoded low nibbles (values 4t..4t+3) then high nibbles (16 + 4t ..), and the scales as floats.
+    // 4 x 4 transpose of dwords within each 128-bit lane: x[g] lane l = row 4l + g -> out[t] dword 4l + g =
+    // dword t of that row (lane p of out[t] = 4 consecutive values of row p).
+    static QFORGE_ALWAYS_INLINE void transpose(const __m512i* x, __m512i* out) noexcept {
+        const __m512i t0 = _mm512_unpacklo_epi32(x[0], x[1]), t1 = _mm512_unpackhi_epi32(x[0], x[1]);
+        const __m512i t2 = _mm512_unpacklo_epi32(x[2], x[3]), t3 = _mm512_unpackhi_epi32(x[2], x[3]);
+        out[0] = _mm512_unpacklo_epi64(t0, t2);
+        out[1] = _mm512_unpackhi_epi64(t0, t2);
+        out[2] = _mm512_unpacklo_epi64(t1, t3);
+        out[3] = _mm512_unpackhi_epi64(t1, t3);
+    }
+
+    // Repacks rows 0..15 (at w) into the panel: per block W[t] (t < 4) = values 4t..4t+3 of every row (lane
+    // p = row p), W[4 + t] = values 16 + 4t.., then the 16 scales as floats.
     static void build(const block* w, std::size_t nb, __m512i* panel) noexcept {
         const std::size_t row_bytes = nb * bs;
         const __m512i offs = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
                                                 _mm512_set1_epi32(static_cast<int>(row_bytes)));
-        const __m512i m4 = _mm512_set1_epi8(0x0f);
         const auto* base = reinterpret_cast<const std::uint8_t*>(w);
         for (std::size_t b = 0; b < nb; ++b) {
             const std::uint8_t* blk = base + b * bs;
-            const std::uint8_t* qs = blk + offsetof(block, qs);
-            const __m512i x0 = load4(qs, row_bytes, 0), x1 = load4(qs, row_bytes, 1);
-            const __m512i x2 = load4(qs, row_bytes, 2), x3 = load4(qs, row_bytes, 3);
-            const __m512i t0 = _mm512_unpacklo_epi32(x0, x1), t1 = _mm512_unpackhi_epi32(x0, x1);
-            const __m512i t2 = _mm512_unpacklo_epi32(x2, x3), t3 = _mm512_unpackhi_epi32(x2, x3);
-            const __m512i T[4] = {_mm512_unpacklo_epi64(t0, t2), _mm512_unpackhi_epi64(t0, t2),
-                                  _mm512_unpacklo_epi64(t1, t3), _mm512_unpackhi_epi64(t1, t3)};
+            __m512i lo[4], hi[4], W[8];
+            for (std::size_t g = 0; g < 4; ++g) D::rows4(blk + offsetof(block, qs), row_bytes, g, lo[g], hi[g]);
+            transpose(lo, W);
+            transpose(hi, W + 4);
             __m512i* out = panel + b * 9;
-            for (std::size_t t = 0; t < 4; ++t) {
-                _mm512_store_si512(out + t, D::u8(_mm512_and_si512(T[t], m4)));
-                _mm512_store_si512(out + 4 + t, D::u8(_mm512_and_si512(_mm512_srli_epi16(T[t], 4), m4)));
-            }
+            for (std::size_t t = 0; t < 8; ++t) _mm512_store_si512(out + t, W[t]);
             _mm512_store_ps(reinterpret_cast<float*>(out + 8), scales16(blk + offsetof(block, d), offs));
         }
     }
@@ -201,10 +219,7 @@ struct nibble_panel {
         __m128 s = _mm_setzero_ps();
         for (std::size_t b = 0; b < nb; ++b) {
             std::int32_t i = 0;
-            for (std::size_t k = 0; k < 16; ++k) {
-                i += D::u8_scalar(w[b].qs[k] & 0x0f) * a[b].qs[k];
-                i += D::u8_scalar(w[b].qs[k] >> 4) * a[b].qs[k + 16];
-            }
+            for (std::size_t k = 0; k < 32; ++k) i += D::u8_scalar(w[b], k) * a[b].qs[k];
             i -= acorr[b];
             const __m128 sc = _mm_mul_ss(_mm_set_ss(_cvtsh_ss(w[b].d.bits)), _mm_set_ss(ad[b]));
             s = _mm_fmadd_ss(_mm_cvtsi32_ss(_mm_setzero_ps(), i), sc, s);
@@ -216,7 +231,7 @@ struct nibble_panel {
     static void gemm(qmatrix_view<F> w, const q8_0::block* xq, std::size_t n, float* y, std::size_t r0,
                      std::size_t r1) {
         const std::size_t nb = w.blocks_per_row();
-        const auto& act = nibble_act_pack::pack(xq, n * nb, D::bias);
+        const auto& act = panel_act_pack::pack(xq, n * nb, D::bias);
         // The scale gather addresses 16 rows by 32-bit offsets: rows of more than 2^27 bytes take the scalar
         // path (the same arithmetic).
         const bool gather_ok = nb * bs <= (std::size_t{1} << 27);
@@ -231,7 +246,7 @@ struct nibble_panel {
                     for (std::size_t k = 0; k < 16; ++k) y[j * w.rows + r + k] = out[k];
                 }
         } else {
-            __m512i* const panel = nibble_panel_buffer::get(nb);
+            __m512i* const panel = panel_buffer::get(nb);
             constexpr std::size_t C = 8;
             const q8_0::block* a[C];
             const float* ad[C];
