@@ -1,4 +1,4 @@
-// tools: mkmodel bench
+// tools: mkmodel bench quantize
 // qforge-bench: a row per model x threads x test with positive mean ± stddev, JSON that parses, errors.
 #include <gtest/gtest.h>
 
@@ -69,6 +69,27 @@ TEST(bench, json_parses) {
                             "assert all(len(x['samples_ts'])==2 and x['avg_ts']>0 and x['peak_rss_bytes']>0 for x in d)\" " +
                             quote(json);
     EXPECT_EQ(std::system(cmd.c_str()), 0) << r.out;
+}
+
+// Peak RSS stays within the file size + the KV cache + 16 MiB (the weights are used in place from the mapped
+// file, nothing is copied), for an F32 model and its Q4_0 quantization. The model is big enough (58 MB F32)
+// for a copy of the weights to break the bound.
+TEST(bench, peak_rss_within_file_kv_16mib) {
+    const auto f32 = scratch_dir() / "rss.gguf", q4 = scratch_dir() / "rss-q4_0.gguf";
+    ASSERT_EQ(run_tool("mkmodel", quote(f32) + " --dim 512 --hidden 1024 --layers 4 --heads 8 --kv-heads 8 "
+                                               "--vocab 8000 --seq 128").code, 0);
+    ASSERT_EQ(run_tool("quantize", quote(f32) + " " + quote(q4) + " q4_0").code, 0);
+    const std::uint64_t kv = 4ull * 2 * 128 * 512 * sizeof(float); // layers x (K, V) x context x kv dim, f32
+    for (const auto& m : {f32, q4}) {
+        const auto r = run_tool("bench", "-m " + quote(m) + " -p 32 -n 32 -t 2 -r 1 -o json");
+        ASSERT_EQ(r.code, 0) << r.err;
+        const auto at = r.out.find("\"peak_rss_bytes\": ");
+        ASSERT_NE(at, std::string::npos) << r.out;
+        const std::uint64_t rss = std::stoull(r.out.substr(at + 18));
+        const std::uint64_t file = std::filesystem::file_size(m);
+        EXPECT_LE(rss, file + kv + (16ull << 20)) << m << ": peak RSS " << rss << ", file " << file;
+        EXPECT_GT(rss, file / 2) << "the weights should be resident while running";
+    }
 }
 
 TEST(bench, bad_input) {

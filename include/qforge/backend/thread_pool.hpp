@@ -47,8 +47,11 @@ public:
         fn_ = fn;
         ctx_ = ctx;
         pending_.store(count_ - 1, std::memory_order_relaxed);
-        generation_.fetch_add(1, std::memory_order_release);
-        generation_.notify_all();
+        generation_.fetch_add(1, std::memory_order_seq_cst);
+        // Wake sleepers only (a futex wake is a system call; spinning workers see the new generation). A worker
+        // counts itself a sleeper before it re-reads the generation inside wait(), both sequentially
+        // consistent: either it sees this bump and does not sleep, or this load sees it and wakes it.
+        if (sleepers_.load(std::memory_order_seq_cst) != 0) generation_.notify_all();
         fn(ctx, 0, count_);
         for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin) {
             if (spin < spin_limit) pause();
@@ -74,7 +77,9 @@ private:
                 g = generation_.load(std::memory_order_acquire);
             }
             if (g == seen) {
-                generation_.wait(seen, std::memory_order_acquire);
+                sleepers_.fetch_add(1, std::memory_order_seq_cst);
+                generation_.wait(seen, std::memory_order_seq_cst);
+                sleepers_.fetch_sub(1, std::memory_order_relaxed);
                 continue;
             }
             seen = g;
@@ -89,6 +94,7 @@ private:
     std::mutex run_mutex_;
     std::atomic<unsigned> generation_{0};
     std::atomic<std::size_t> pending_{0};
+    std::atomic<unsigned> sleepers_{0};
     std::atomic<bool> stop_{false};
     job_fn fn_ = nullptr; // written before the generation bump (release), read after it (acquire)
     void* ctx_ = nullptr;
