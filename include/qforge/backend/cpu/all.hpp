@@ -13,6 +13,7 @@
 #include "qforge/backend/cpu/q4_0.hpp"
 #include "qforge/backend/cpu/q4_1.hpp"
 #include "qforge/backend/cpu/q4_k.hpp"
+#include "qforge/backend/cpu/q4_k_vnni.hpp"
 #include "qforge/backend/cpu/q5_0.hpp"
 #include "qforge/backend/cpu/q5_1.hpp"
 #include "qforge/backend/cpu/q5_k.hpp"

@@ -1,0 +1,310 @@
+// qforge/backend/cpu/q4_k_vnni.hpp: q4_k x q8_k GEMV/GEMM on AVX-512 VNNI.
+//
+// Arithmetic (the same in every path, so gemv == gemm row for row and any thread count gives the same
+// bits): per row and super-block, with sc/m the 6-bit group scales and mins, u the nibbles (0..15), a the
+// q8_k quants and bsum32 the sums of each 32 of them,
+//   I = sum_g sc_g * sum_i u(g, i) a(32g + i),     M = sum_g m_g * bsum32_g        (both exact in int32)
+//   s = fma(float(I), d_w * d_a, s);  s = fma(float(M), -(dmin_w * d_a), s)        (super-blocks in order)
+//
+// GEMV (and GEMM with few activation rows, and the last rows past a multiple of 16): one row at a time, 512
+// bits per step: pmaddubsw of two groups per register against the activations permuted once per call to
+// match, pmaddwd with the group scales, one horizontal sum per super-block.
+// GEMM: each 16-row group is repacked once per call into a per-thread panel (lane p = 4 bytes of row p per
+// group and position, scales and mins per row), then per group 8 vpdpbusd per activation row give the 16
+// rows' group dots, multiplied by the scales (vpmulld) and summed; the mins term is 4 vpdpwssd.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+#include "qforge/backend/cpu/kquant_blocks.hpp"
+#include "qforge/backend/cpu/q4_k.hpp"
+#include "qforge/backend/kernel.hpp"
+#include "qforge/backend/tags.hpp"
+#include "qforge/block/matrix.hpp"
+#include "qforge/block/q4_k.hpp"
+#include "qforge/block/q8_k.hpp"
+
+#if QFORGE_ARCH_X86_64
+#include <immintrin.h>
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+namespace qforge::cpu_detail {
+
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
+
+struct q4_k_vnni {
+    using block = q4_k::block;
+    struct alignas(64) line {
+        std::uint8_t bytes[64];
+    };
+
+    // Per activation super-block, once per call: the quants permuted to the nibble order of the weight
+    // registers ([a0..31 | a64..95], [a32..63 | a96..127], then the same for 128..255), bsum32 as int16.
+    struct act {
+        std::vector<line> perm;        // 4 per super-block
+        std::vector<std::int16_t> b32; // 8 per super-block
+        std::vector<float> d;
+        static const act& pack(const q8_k::block* a, std::size_t blocks) {
+            thread_local act p;
+            if (p.d.size() < blocks) {
+                p.perm.resize(4 * blocks);
+                p.b32.resize(8 * blocks);
+                p.d.resize(blocks);
+            }
+            for (std::size_t b = 0; b < blocks; ++b) {
+                std::uint8_t* out = p.perm[4 * b].bytes;
+                for (std::size_t h = 0; h < 2; ++h) // 128-value halves
+                    for (std::size_t k = 0; k < 2; ++k) {
+                        std::memcpy(out + 128 * h + 64 * k, a[b].qs + 128 * h + 32 * k, 32);
+                        std::memcpy(out + 128 * h + 64 * k + 32, a[b].qs + 128 * h + 64 + 32 * k, 32);
+                    }
+                for (std::size_t g = 0; g < 8; ++g)
+                    p.b32[8 * b + g] = static_cast<std::int16_t>(a[b].bsums[2 * g] + a[b].bsums[2 * g + 1]);
+                p.d[b] = a[b].d;
+            }
+            return p;
+        }
+    };
+
+    // One row: y = the row's dot with one activation row.
+    static float row(const block* w, std::size_t nb, const line* perm, const std::int16_t* b32, const float* ad) noexcept {
+        const __m512i m4 = _mm512_set1_epi8(0x0f);
+        // pmaddwd scale pattern: the low 256 bits take scale 0, the high 256 bits scale 2 (then + 2 * g0 bytes).
+        const __m512i pick_a = _mm512_set_epi64(0x0504050405040504ll, 0x0504050405040504ll, 0x0504050405040504ll,
+                                                0x0504050405040504ll, 0x0100010001000100ll, 0x0100010001000100ll,
+                                                0x0100010001000100ll, 0x0100010001000100ll);
+        __m128 s = _mm_setzero_ps();
+        for (std::size_t b = 0; b < nb; ++b) {
+            alignas(16) std::uint8_t sc[8], mn[8];
+            unpack_scales_mins_k4(w[b].scales, sc, mn);
+            const __m128i sc16 = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sc)));
+            const __m512i scb = _mm512_broadcast_i32x4(sc16); // 8 int16 scales in every 128-bit chunk
+            const __m512i z0 = _mm512_loadu_si512(w[b].qs), z1 = _mm512_loadu_si512(w[b].qs + 64);
+            const __m512i* A = reinterpret_cast<const __m512i*>(perm + 4 * b);
+            // Register j holds groups (g0, g1) = lo z0: (0, 2), hi z0: (1, 3), lo z1: (4, 6), hi z1: (5, 7).
+            const __m512i q[4] = {_mm512_and_si512(z0, m4), _mm512_and_si512(_mm512_srli_epi16(z0, 4), m4),
+                                  _mm512_and_si512(z1, m4), _mm512_and_si512(_mm512_srli_epi16(z1, 4), m4)};
+            const int g0[4] = {0, 1, 4, 5};
+            __m512i t = _mm512_setzero_si512();
+            for (int j = 0; j < 4; ++j) {
+                // scales (g0 for the low 256 bits, g0 + 2 for the high) as int16 in each lane
+                const __m512i idx = _mm512_add_epi8(pick_a, _mm512_set1_epi16(static_cast<short>(2 * g0[j] * 0x0101)));
+                const __m512i scv = _mm512_shuffle_epi8(scb, idx);
+                const __m512i p = _mm512_maddubs_epi16(q[j], _mm512_load_si512(A + j));
+                t = _mm512_add_epi32(t, _mm512_madd_epi16(p, scv));
+            }
+            const std::int32_t I = _mm512_reduce_add_epi32(t);
+            const __m128i mins = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(mn)));
+            __m128i m = _mm_madd_epi16(mins, _mm_loadu_si128(reinterpret_cast<const __m128i*>(b32 + 8 * b)));
+            m = _mm_add_epi32(m, _mm_unpackhi_epi64(m, m));
+            m = _mm_add_epi32(m, _mm_shuffle_epi32(m, 1));
+            const std::int32_t M = _mm_cvtsi128_si32(m);
+            const float da = ad[b];
+            const __m128 dd = _mm_mul_ss(_mm_set_ss(_cvtsh_ss(w[b].d.bits)), _mm_set_ss(da));
+            const __m128 dm = _mm_xor_ps(_mm_mul_ss(_mm_set_ss(_cvtsh_ss(w[b].dmin.bits)), _mm_set_ss(da)),
+                                         _mm_set_ss(-0.0f));
+            s = _mm_fmadd_ss(_mm_cvtsi32_ss(_mm_setzero_ps(), I), dd, s);
+            s = _mm_fmadd_ss(_mm_cvtsi32_ss(_mm_setzero_ps(), M), dm, s);
+        }
+        return _mm_cvtss_f32(s);
+    }
+
+    // Panel layout per super-block (78 lines): W[g][t] (64: group g, values 4t..4t+3 of every row), SC[g]
+    // (8: int32 scale per row), MN[p] (4: int16 pair (m_2p, m_2p+1) per row), D, DMIN (2: floats per row).
+    static constexpr std::size_t lines_per_block = 78;
+
+    static void build(const block* w, std::size_t nb, line* panel) noexcept {
+        const std::size_t row_bytes = nb * sizeof(block);
+        const auto* base = reinterpret_cast<const std::uint8_t*>(w);
+        const __m512i m4 = _mm512_set1_epi8(0x0f);
+        for (std::size_t b = 0; b < nb; ++b) {
+            auto* W = reinterpret_cast<__m512i*>(panel + b * lines_per_block);
+            const std::uint8_t* qs = base + b * sizeof(block) + offsetof(block, qs);
+            for (std::size_t k = 0; k < 4; ++k)     // qs[32k..32k+31]: groups 2k (low) and 2k + 1 (high)
+                for (std::size_t h = 0; h < 2; ++h) { // values 16h .. 16h + 15 of those groups
+                    __m512i lo[4], hi[4];
+                    for (std::size_t g = 0; g < 4; ++g) {
+                        const __m512i x = load4(qs + 32 * k + 16 * h, row_bytes, g);
+                        lo[g] = _mm512_and_si512(x, m4);
+                        hi[g] = _mm512_and_si512(_mm512_srli_epi16(x, 4), m4);
+                    }
+                    __m512i tl[4], th[4];
+                    transpose4x4(lo, tl);
+                    transpose4x4(hi, th);
+                    for (std::size_t t = 0; t < 4; ++t) {
+                        _mm512_store_si512(W + 8 * (2 * k) + 4 * h + t, tl[t]);
+                        _mm512_store_si512(W + 8 * (2 * k + 1) + 4 * h + t, th[t]);
+                    }
+                }
+            alignas(64) std::int32_t sc[8][16];
+            alignas(64) std::int16_t mn[4][32];
+            alignas(64) float d[16], dmin[16];
+            for (std::size_t r = 0; r < 16; ++r) {
+                const block& x = w[r * nb + b];
+                std::uint8_t s8[8], m8[8];
+                unpack_scales_mins_k4(x.scales, s8, m8);
+                for (std::size_t g = 0; g < 8; ++g) {
+                    sc[g][r] = s8[g];
+                    mn[g / 2][2 * r + g % 2] = m8[g];
+                }
+                d[r] = _cvtsh_ss(x.d.bits);
+                dmin[r] = _cvtsh_ss(x.dmin.bits);
+            }
+            for (std::size_t g = 0; g < 8; ++g) _mm512_store_si512(W + 64 + g, _mm512_load_si512(sc[g]));
+            for (std::size_t p = 0; p < 4; ++p) _mm512_store_si512(W + 72 + p, _mm512_load_si512(mn[p]));
+            _mm512_store_ps(reinterpret_cast<float*>(W + 76), _mm512_load_ps(d));
+            _mm512_store_ps(reinterpret_cast<float*>(W + 77), _mm512_load_ps(dmin));
+        }
+    }
+
+    // 16 bytes at p + (4l + g) * row_bytes for l = 0..3, one 128-bit lane each.
+    static QFORGE_ALWAYS_INLINE __m512i load4(const std::uint8_t* p, std::size_t row_bytes, std::size_t g) noexcept {
+        const auto at = [&](std::size_t l) {
+            return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + (4 * l + g) * row_bytes));
+        };
+        __m512i v = _mm512_castsi128_si512(at(0));
+        v = _mm512_inserti32x4(v, at(1), 1);
+        v = _mm512_inserti32x4(v, at(2), 2);
+        return _mm512_inserti32x4(v, at(3), 3);
+    }
+    static QFORGE_ALWAYS_INLINE void transpose4x4(const __m512i* x, __m512i* out) noexcept {
+        const __m512i t0 = _mm512_unpacklo_epi32(x[0], x[1]), t1 = _mm512_unpackhi_epi32(x[0], x[1]);
+        const __m512i t2 = _mm512_unpacklo_epi32(x[2], x[3]), t3 = _mm512_unpackhi_epi32(x[2], x[3]);
+        out[0] = _mm512_unpacklo_epi64(t0, t2);
+        out[1] = _mm512_unpackhi_epi64(t0, t2);
+        out[2] = _mm512_unpacklo_epi64(t1, t3);
+        out[3] = _mm512_unpackhi_epi64(t1, t3);
+    }
+
+    static QFORGE_ALWAYS_INLINE __m512i bcast(const void* p) noexcept {
+        std::int32_t v;
+        std::memcpy(&v, p, 4);
+        return _mm512_set1_epi32(v);
+    }
+
+    // The panel against C activation rows (a[c] = their super-blocks, b32[c], ad[c] from act::pack).
+    template <std::size_t C>
+    static QFORGE_ALWAYS_INLINE void tile(const line* panel, std::size_t nb, const q8_k::block* const* a,
+                                          const std::int16_t* const* b32, const float* const* ad, float* y,
+                                          std::size_t y_stride) noexcept {
+        __m512 s[C];
+        for (std::size_t c = 0; c < C; ++c) s[c] = _mm512_setzero_ps();
+        for (std::size_t b = 0; b < nb; ++b) {
+            const auto* P = reinterpret_cast<const __m512i*>(panel + b * lines_per_block);
+            __m512i I[C];
+            for (std::size_t c = 0; c < C; ++c) I[c] = _mm512_setzero_si512();
+            for (std::size_t g = 0; g < 8; ++g) {
+                __m512i W[8];
+                for (std::size_t t = 0; t < 8; ++t) W[t] = _mm512_load_si512(P + 8 * g + t);
+                const __m512i sc = _mm512_load_si512(P + 64 + g);
+                for (std::size_t c = 0; c < C; ++c) {
+                    const std::int8_t* q = a[c][b].qs + 32 * g;
+                    __m512i p0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), W[0], bcast(q));
+                    __m512i p1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), W[4], bcast(q + 16));
+                    p0 = _mm512_dpbusd_epi32(p0, W[1], bcast(q + 4));
+                    p1 = _mm512_dpbusd_epi32(p1, W[5], bcast(q + 20));
+                    p0 = _mm512_dpbusd_epi32(p0, W[2], bcast(q + 8));
+                    p1 = _mm512_dpbusd_epi32(p1, W[6], bcast(q + 24));
+                    p0 = _mm512_dpbusd_epi32(p0, W[3], bcast(q + 12));
+                    p1 = _mm512_dpbusd_epi32(p1, W[7], bcast(q + 28));
+                    I[c] = _mm512_add_epi32(I[c], _mm512_mullo_epi32(_mm512_add_epi32(p0, p1), sc));
+                }
+            }
+            const __m512 d = _mm512_load_ps(reinterpret_cast<const float*>(P + 76));
+            const __m512 dmin = _mm512_load_ps(reinterpret_cast<const float*>(P + 77));
+            for (std::size_t c = 0; c < C; ++c) {
+                const std::int16_t* bs = b32[c] + 8 * b;
+                __m512i M = _mm512_dpwssd_epi32(_mm512_setzero_si512(), _mm512_load_si512(P + 72), bcast(bs));
+                M = _mm512_dpwssd_epi32(M, _mm512_load_si512(P + 73), bcast(bs + 2));
+                M = _mm512_dpwssd_epi32(M, _mm512_load_si512(P + 74), bcast(bs + 4));
+                M = _mm512_dpwssd_epi32(M, _mm512_load_si512(P + 75), bcast(bs + 6));
+                const __m512 da = _mm512_set1_ps(ad[c][b]);
+                const __m512 dm = _mm512_xor_ps(_mm512_mul_ps(dmin, da), _mm512_set1_ps(-0.0f));
+                s[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(I[c]), _mm512_mul_ps(d, da), s[c]);
+                s[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(M), dm, s[c]);
+            }
+        }
+        for (std::size_t c = 0; c < C; ++c) _mm512_storeu_ps(y + c * y_stride, s[c]);
+    }
+
+    template <BlockFormat F>
+    static void gemm(qmatrix_view<F> w, const q8_k::block* xq, std::size_t n, float* y, std::size_t r0,
+                     std::size_t r1) {
+        const std::size_t nb = w.blocks_per_row();
+        const act& A = act::pack(xq, n * nb);
+        constexpr std::size_t panel_min_rows = 4;
+        const std::size_t full = n < panel_min_rows ? r0 : r0 + (r1 - r0) / 16 * 16;
+        if (full > r0) {
+            thread_local std::vector<line> buf;
+            if (buf.size() < lines_per_block * nb) buf.resize(lines_per_block * nb);
+            line* const panel = buf.data();
+            constexpr std::size_t C = 4;
+            const q8_k::block* a[C];
+            const std::int16_t* b32[C];
+            const float* ad[C];
+            for (std::size_t r = r0; r < full; r += 16) {
+                build(w.data + r * nb, nb, panel);
+                std::size_t j = 0;
+                const auto set = [&](std::size_t cols) {
+                    for (std::size_t c = 0; c < cols; ++c) {
+                        a[c] = xq + (j + c) * nb;
+                        b32[c] = A.b32.data() + 8 * (j + c) * nb;
+                        ad[c] = A.d.data() + (j + c) * nb;
+                    }
+                };
+                for (; j + C <= n; j += C) {
+                    set(C);
+                    tile<C>(panel, nb, a, b32, ad, y + j * w.rows + r, w.rows);
+                }
+                for (; j < n; ++j) {
+                    set(1);
+                    tile<1>(panel, nb, a, b32, ad, y + j * w.rows + r, w.rows);
+                }
+            }
+        }
+        for (std::size_t r = full; r < r1; ++r)
+            for (std::size_t j = 0; j < n; ++j)
+                y[j * w.rows + r] = row(w.data + r * nb, nb, A.perm.data() + 4 * j * nb, A.b32.data() + 8 * j * nb,
+                                        A.d.data() + j * nb);
+    }
+};
+
+#endif // AVX-512 VNNI
+
+} // namespace qforge::cpu_detail
+
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
+namespace qforge {
+// These explicit specializations replace the generic K-quant kernels (q4_k.hpp) on this level.
+template <>
+struct kernel<op::gemv, cpu<avx512_vnni>, q4_k> {
+    static constexpr bool available = true;
+    static void run(const cpu<avx512_vnni>&, qmatrix_view<q4_k> w, const q8_k::block* xq, float* y, std::size_t r0,
+                    std::size_t r1) {
+        cpu_detail::q4_k_vnni::gemm(w, xq, 1, y, r0, r1);
+    }
+};
+template <>
+struct kernel<op::gemm, cpu<avx512_vnni>, q4_k> {
+    static constexpr bool available = true;
+    static void run(const cpu<avx512_vnni>&, qmatrix_view<q4_k> w, const q8_k::block* xq, std::size_t n, float* y,
+                    std::size_t r0, std::size_t r1) {
+        cpu_detail::q4_k_vnni::gemm(w, xq, n, y, r0, r1);
+    }
+};
+} // namespace qforge
+#endif
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#endif // QFORGE_ARCH_X86_64
