@@ -18,6 +18,7 @@
 #include "qforge/backend/cpu/q5_1.hpp"
 #include "qforge/backend/cpu/q5_k.hpp"
 #include "qforge/backend/cpu/q6_k.hpp"
+#include "qforge/backend/cpu/q6_k_vnni.hpp"
 #include "qforge/backend/cpu/q8_0.hpp"
 #include "qforge/backend/cpu/quantize.hpp"
 #include "qforge/backend/cpu/ternary.hpp"
