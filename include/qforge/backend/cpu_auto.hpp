@@ -15,7 +15,7 @@
 namespace qforge {
 
 // The variants cpu_auto considers, best first.
-using cpu_auto_archs = boost::mp11::mp_list<avx512_vnni, xsimd::avx512bw, xsimd::avx2, xsimd::sse4_2>;
+using cpu_auto_archs = boost::mp11::mp_list<xsimd::neon64, avx512_vnni, xsimd::avx512bw, xsimd::avx2, xsimd::sse4_2>;
 
 // The variant cpu_auto runs on this machine (for messages and benchmarks).
 inline isa_level cpu_auto_level() noexcept {

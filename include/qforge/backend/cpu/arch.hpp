@@ -18,7 +18,8 @@ struct avx512_vnni : xsimd::avx512bw {
 };
 
 // Instruction-set levels, in increasing order of what the SIMD kernels may use.
-enum class isa_level : int { none = 0, sse4_2 = 1, avx2 = 2, avx512 = 3, avx512_vnni = 4 };
+// neon64 stands apart (no x86 kernel compares with it): an AArch64 build holds it alone.
+enum class isa_level : int { none = 0, sse4_2 = 1, avx2 = 2, avx512 = 3, avx512_vnni = 4, neon64 = 16 };
 
 inline constexpr std::string_view to_string(isa_level l) noexcept {
     switch (l) {
@@ -27,6 +28,7 @@ inline constexpr std::string_view to_string(isa_level l) noexcept {
     case isa_level::avx2: return "avx2";
     case isa_level::avx512: return "avx512bw";
     case isa_level::avx512_vnni: return "avx512_vnni";
+    case isa_level::neon64: return "neon64";
     }
     return "none";
 }
@@ -52,6 +54,12 @@ inline constexpr bool compiled_avx512 = false;
 inline constexpr bool compiled_avx512_vnni = compiled_avx512;
 #else
 inline constexpr bool compiled_avx512_vnni = false;
+#endif
+
+#if defined(__aarch64__) && defined(__ARM_NEON)
+inline constexpr bool compiled_neon64 = true;
+#else
+inline constexpr bool compiled_neon64 = false;
 #endif
 
 // isa_traits<Arch>: known (a tag the CPU kernels understand), level, and compiled (usable in this TU).
@@ -88,13 +96,25 @@ struct isa_traits<avx512_vnni> {
     static constexpr bool compiled = compiled_avx512_vnni;
 };
 
+// AArch64 NEON: the xsimd-generic kernels (f32 GEMV/GEMM, activation quantization); the other formats run
+// the reference kernels through the fallback.
+template <>
+struct isa_traits<xsimd::neon64> {
+    static constexpr bool known = true;
+    static constexpr isa_level level = isa_level::neon64;
+    static constexpr bool compiled = compiled_neon64;
+};
+
 // A cpu<Arch> kernel exists in this TU when the arch is known and compiled in.
 template <class Arch>
 inline constexpr bool isa_usable = isa_traits<Arch>::known && isa_traits<Arch>::compiled;
 
 namespace cpu_detail {
 
-inline isa_level isa_of(const cpu_features& f) noexcept {
+inline isa_level isa_of([[maybe_unused]] const cpu_features& f) noexcept {
+#if defined(__aarch64__) && defined(__ARM_NEON)
+    return isa_level::neon64; // NEON (Advanced SIMD) is mandatory on AArch64
+#endif
     if (!f.sse4_2) return isa_level::none;
     if (!(f.avx2 && f.fma && f.f16c)) return isa_level::sse4_2;
     if (!(f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq)) return isa_level::avx2;
