@@ -19,21 +19,29 @@
 namespace qforge {
 
 namespace cpu_detail {
+template <isa_level L>
 struct q4_k_decoder {
     using block = q4_k::block;
     static QFORGE_ALWAYS_INLINE void accumulate(kquant_acc& acc, const block& x, const q8_k::block& y) noexcept {
-        alignas(16) std::uint8_t sc[8], mn[8];
-        unpack_scales_mins_k4(x.scales, sc, mn);
+        __m128i scb, mnb;
+        unpack_scales_mins_k4_reg(x.scales, scb, mnb);
+        const __m256i S = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(scb)); // 8 int16 scales, both lanes
         const __m256i m4 = _mm256_set1_epi8(0x0f);
-        __m256i isum = _mm256_setzero_si256();
-        for (int k = 0; k < 4; ++k) {
+        // Four independent int32 sums, added at the end.
+        __m256i s[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
+        const auto quarter = [&]<int k>() {
             const __m256i q = load256(x.qs + 32 * k);
             const __m256i plo = _mm256_maddubs_epi16(_mm256_and_si256(q, m4), load256(y.qs + 64 * k));
             const __m256i phi = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), load256(y.qs + 64 * k + 32));
-            isum = _mm256_add_epi32(isum, _mm256_madd_epi16(plo, _mm256_set1_epi16(sc[2 * k])));
-            isum = _mm256_add_epi32(isum, _mm256_madd_epi16(phi, _mm256_set1_epi16(sc[2 * k + 1])));
-        }
-        const __m128i mins = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(mn)));
+            s[2 * (k & 1)] = madd_acc<L>(s[2 * (k & 1)], plo, word_scales<2 * k>(S));
+            s[2 * (k & 1) + 1] = madd_acc<L>(s[2 * (k & 1) + 1], phi, word_scales<2 * k + 1>(S));
+        };
+        quarter.template operator()<0>();
+        quarter.template operator()<1>();
+        quarter.template operator()<2>();
+        quarter.template operator()<3>();
+        const __m256i isum = _mm256_add_epi32(_mm256_add_epi32(s[0], s[1]), _mm256_add_epi32(s[2], s[3]));
+        const __m128i mins = _mm_cvtepu8_epi16(mnb);
         const __m128i msum = _mm_madd_epi16(mins, group32_sums(y));
         const float d = y.d * f16_to_f32_fast(x.d);
         const float dmin = -y.d * f16_to_f32_fast(x.dmin);
@@ -45,10 +53,10 @@ struct q4_k_decoder {
 
 template <class Arch>
     requires(cpu_detail::kquant_level_ok<Arch>)
-struct kernel<op::gemv, cpu<Arch>, q4_k> : cpu_detail::kquant_gemv_kernel<Arch, q4_k, cpu_detail::q4_k_decoder> {};
+struct kernel<op::gemv, cpu<Arch>, q4_k> : cpu_detail::kquant_gemv_kernel<Arch, q4_k, cpu_detail::q4_k_decoder<isa_traits<Arch>::level>> {};
 template <class Arch>
     requires(cpu_detail::kquant_level_ok<Arch>)
-struct kernel<op::gemm, cpu<Arch>, q4_k> : cpu_detail::kquant_gemm_kernel<Arch, q4_k, cpu_detail::q4_k_decoder> {};
+struct kernel<op::gemm, cpu<Arch>, q4_k> : cpu_detail::kquant_gemm_kernel<Arch, q4_k, cpu_detail::q4_k_decoder<isa_traits<Arch>::level>> {};
 
 } // namespace qforge
 #if defined(__GNUC__) && !defined(__clang__)
