@@ -5,7 +5,7 @@
 // kernels keep them apart and so do we, which keeps us within 1e-5 of ggml's results): the integer part of
 // each block is exact (pmaddubsw pairs stay below 2^15, pmaddwd with the group scales, int32 lanes), then one
 // FMA by d_w * d_a. The code is
-// 256-bit AVX2 for every level from avx2 up (Zen 4 runs 512-bit operations as two halves); q2_k, q4_k and q6_k
+// 256-bit AVX2 for every level from avx2 up (Zen 4 runs 512-bit operations as two halves); q2_k ... q6_k
 // take their decoder's level and fuse pmaddwd + add into one vpdpwssd at avx512_vnni (the same int32 lanes, so
 // the same floats at every level). SSE4.2 has no K-quant kernel and falls back to the reference backend.
 #pragma once
