@@ -150,6 +150,22 @@ QFORGE_ALWAYS_INLINE __m256i word_scales(__m256i S) noexcept {
 QFORGE_ALWAYS_INLINE __m256i low_lanes(__m256i v) noexcept { return _mm256_permute4x64_epi64(v, 0x44); }
 QFORGE_ALWAYS_INLINE __m256i high_lanes(__m256i v) noexcept { return _mm256_permute4x64_epi64(v, 0xee); }
 
+// Loaded weights that several instructions read: an empty asm makes them register values, so that the compiler
+// does not fold the same load into each of those instructions (a Zen 4 core loads at most 64 bytes a cycle,
+// and the activations already take most of that).
+QFORGE_ALWAYS_INLINE void keep_in_register([[maybe_unused]] __m256i& v) noexcept {
+#if defined(__GNUC__) && defined(__AVX512VL__)
+    __asm__("" : "+v"(v));
+#elif defined(__GNUC__) && defined(__AVX__)
+    __asm__("" : "+x"(v));
+#endif
+}
+template <class... V>
+QFORGE_ALWAYS_INLINE void keep_in_register(__m256i& v, V&... more) noexcept {
+    keep_in_register(v);
+    (keep_in_register(more), ...);
+}
+
 // unpack_scales_mins_k4 straight into registers: the 8 scales / 8 mins as bytes in the low 8 bytes of each.
 QFORGE_ALWAYS_INLINE void unpack_scales_mins_k4_reg(const std::uint8_t* packed, __m128i& sc, __m128i& mn) noexcept {
     std::uint32_t u[3];

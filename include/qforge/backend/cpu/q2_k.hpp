@@ -31,7 +31,8 @@ struct q2_k_decoder {
         // Four independent int32 sums (one per 2-bit plane), added at the end.
         __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
         const auto half = [&](int h, __m256i S) {
-            const __m256i q = load256(x.qs + 32 * h);
+            __m256i q = load256(x.qs + 32 * h);
+            keep_in_register(q);
             const std::int8_t* a = y.qs + 128 * h;
             s0 = madd_acc<L>(s0, _mm256_maddubs_epi16(_mm256_and_si256(q, m2), load256(a)), pair_scales<0>(S));
             s1 = madd_acc<L>(s1, _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 2), m2), load256(a + 32)),
