@@ -166,6 +166,21 @@ QFORGE_ALWAYS_INLINE void keep_in_register(__m256i& v, V&... more) noexcept {
     (keep_in_register(more), ...);
 }
 
+// The 16-byte head of a q4_k / q5_k block (f16 d, f16 dmin, 12 packed bytes) -> its 8 six-bit scales in bytes
+// 0..7 and 8 mins in bytes 8..15, the layout of unpack_scales_mins_k4, in vector registers: scales/mins 0..3
+// are the low 6 bits of packed bytes 0..3 / 4..7; scales/mins 4..7 take the low / high nibbles of bytes 8..11
+// and their top 2 bits from the top of bytes 0..3 / 4..7.
+QFORGE_ALWAYS_INLINE __m128i unpack_k4_head(__m128i head) noexcept {
+    constexpr char z = static_cast<char>(0x80); // pshufb: zero
+    // packed byte i is head byte 4 + i
+    const __m128i a = _mm_shuffle_epi8(head, _mm_setr_epi8(4, 5, 6, 7, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15));
+    const __m128i top = _mm_shuffle_epi8(head, _mm_setr_epi8(z, z, z, z, 4, 5, 6, 7, z, z, z, z, 8, 9, 10, 11));
+    const __m128i low = _mm_blend_epi32(a, _mm_srli_epi16(a, 4), 0x8); // mins 4..7: the high nibbles
+    const __m128i low_mask = _mm_setr_epi8(0x3f, 0x3f, 0x3f, 0x3f, 0x0f, 0x0f, 0x0f, 0x0f, 0x3f, 0x3f, 0x3f, 0x3f, 0x0f,
+                                           0x0f, 0x0f, 0x0f);
+    return _mm_or_si128(_mm_and_si128(low, low_mask), _mm_and_si128(_mm_srli_epi16(top, 2), _mm_set1_epi8(0x30)));
+}
+
 // unpack_scales_mins_k4 straight into registers: the 8 scales / 8 mins as bytes in the low 8 bytes of each.
 QFORGE_ALWAYS_INLINE void unpack_scales_mins_k4_reg(const std::uint8_t* packed, __m128i& sc, __m128i& mn) noexcept {
     std::uint32_t u[3];

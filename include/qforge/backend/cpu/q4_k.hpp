@@ -23,9 +23,10 @@ template <isa_level L>
 struct q4_k_decoder {
     using block = q4_k::block;
     static QFORGE_ALWAYS_INLINE void accumulate(kquant_acc& acc, const block& x, const q8_k::block& y) noexcept {
-        __m128i scb, mnb;
-        unpack_scales_mins_k4_reg(x.scales, scb, mnb);
-        const __m256i S = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(scb)); // 8 int16 scales, both lanes
+        static_assert(offsetof(block, scales) == 4);
+        const __m128i head = _mm_loadu_si128(reinterpret_cast<const __m128i*>(&x));
+        const __m256i scmn = _mm256_cvtepu8_epi16(unpack_k4_head(head)); // int16: 8 scales | 8 mins
+        const __m256i S = low_lanes(scmn);                                  // 8 int16 scales, both lanes
         const __m256i m4 = _mm256_set1_epi8(0x0f);
         // Four independent int32 sums, added at the end.
         __m256i s[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
@@ -41,12 +42,12 @@ struct q4_k_decoder {
         quarter.template operator()<2>();
         quarter.template operator()<3>();
         const __m256i isum = _mm256_add_epi32(_mm256_add_epi32(s[0], s[1]), _mm256_add_epi32(s[2], s[3]));
-        const __m128i mins = _mm_cvtepu8_epi16(mnb);
-        const __m128i msum = _mm_madd_epi16(mins, group32_sums(y));
-        const float d = y.d * f16_to_f32_fast(x.d);
-        const float dmin = -y.d * f16_to_f32_fast(x.dmin);
-        acc.v = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(isum), acc.v);
-        acc.m = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(msum), acc.m);
+        const __m128i msum = _mm_madd_epi16(_mm256_extracti128_si256(scmn, 1), group32_sums(y));
+        // [d_a d_w, d_a dmin_w] (f16 d and dmin are the first 4 bytes of the head); the mins enter by
+        // -(d_a dmin_w) * msum + acc, the same rounding as fma(-d_a dmin_w, msum, acc).
+        const __m128 dd = _mm_mul_ps(_mm_cvtph_ps(head), _mm_set1_ps(y.d));
+        acc.v = _mm256_fmadd_ps(_mm256_broadcastss_ps(dd), _mm256_cvtepi32_ps(isum), acc.v);
+        acc.m = _mm_fnmadd_ps(_mm_permute_ps(dd, 0x55), _mm_cvtepi32_ps(msum), acc.m);
     }
 };
 } // namespace cpu_detail
