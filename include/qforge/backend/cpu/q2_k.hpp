@@ -45,10 +45,14 @@ struct q2_k_decoder {
         half(0, low_lanes(sc16));
         half(1, high_lanes(sc16));
         const __m256i isum = _mm256_add_epi32(_mm256_add_epi32(s0, s1), _mm256_add_epi32(s2, s3));
-        const float d = y.d * f16_to_f32_fast(x.d);
-        const float dmin = -y.d * f16_to_f32_fast(x.dmin);
-        acc.v = _mm256_fmadd_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(prod), acc.v);
-        acc.v = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(isum), acc.v);
+        // f16 d and dmin (adjacent) -> [d, dmin] x 4 -> times d_a; the mins enter by -(d_a dmin_w) * prod + acc,
+        // the same rounding as fma(-d_a dmin_w, prod, acc).
+        static_assert(offsetof(block, dmin) == offsetof(block, d) + 2);
+        std::int32_t dpair;
+        std::memcpy(&dpair, &x.d, 4);
+        const __m256 dd = _mm256_mul_ps(_mm256_cvtph_ps(_mm_set1_epi32(dpair)), _mm256_set1_ps(y.d));
+        acc.v = _mm256_fnmadd_ps(_mm256_permute_ps(dd, 0x55), _mm256_cvtepi32_ps(prod), acc.v);
+        acc.v = _mm256_fmadd_ps(_mm256_permute_ps(dd, 0x00), _mm256_cvtepi32_ps(isum), acc.v);
     }
 };
 } // namespace cpu_detail
