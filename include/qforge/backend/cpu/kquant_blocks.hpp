@@ -5,8 +5,9 @@
 // kernels keep them apart and so do we, which keeps us within 1e-5 of ggml's results): the integer part of
 // each block is exact (pmaddubsw pairs stay below 2^15, pmaddwd with the group scales, int32 lanes), then one
 // FMA by d_w * d_a. The code is
-// 256-bit AVX2 for every level from avx2 up (Zen 4 runs 512-bit operations as two halves); SSE4.2 has no
-// K-quant kernel and falls back to the reference backend.
+// 256-bit AVX2 for every level from avx2 up (Zen 4 runs 512-bit operations as two halves); q2_k ... q6_k
+// take their decoder's level and fuse pmaddwd + add into one vpdpwssd at avx512_vnni (the same int32 lanes, so
+// the same floats at every level). SSE4.2 has no K-quant kernel and falls back to the reference backend.
 #pragma once
 
 #include <cstddef>
@@ -110,6 +111,85 @@ QFORGE_ALWAYS_INLINE void unpack_scales_mins_k4(const std::uint8_t* packed, std:
 
 QFORGE_ALWAYS_INLINE __m256i load256(const void* p) noexcept {
     return _mm256_loadu_si256(static_cast<const __m256i*>(p));
+}
+
+
+// ---- Level-aware helpers (q2_k, q4_k, q6_k). All are exact integer arithmetic, and every int32 lane of the block
+// sum gets the same value whatever the level, so the float results are the same at every level.
+
+template <isa_level L>
+inline constexpr bool kquant_vnni = static_cast<int>(L) >= static_cast<int>(isa_level::avx512_vnni);
+
+// acc + pmaddwd(p, s): one vpdpwssd with AVX-512 VNNI (no saturation: it is the same int32 sum).
+template <isa_level L>
+QFORGE_ALWAYS_INLINE __m256i madd_acc(__m256i acc, __m256i p, __m256i s) noexcept {
+    if constexpr (kquant_vnni<L>)
+        return _mm256_dpwssd_epi32(acc, p, s);
+    else
+        return _mm256_add_epi32(acc, _mm256_madd_epi16(p, s));
+}
+
+// Scale registers without scalar round trips: S holds 8 int16 scales in both 128-bit lanes; pair_scales<k>(S)
+// gives [S[2k] x 8 | S[2k+1] x 8] (two 16-value groups of one 32-byte register), word_scales<k>(S) gives
+// S[k] x 16 (one 32-value group). One vpshufb each.
+template <int k>
+QFORGE_ALWAYS_INLINE __m256i pair_scales(__m256i S) noexcept {
+    constexpr char a = static_cast<char>(4 * k), b = static_cast<char>(4 * k + 2);
+    return _mm256_shuffle_epi8(S, _mm256_setr_epi8(a, a + 1, a, a + 1, a, a + 1, a, a + 1, a, a + 1, a, a + 1, a,
+                                                   a + 1, a, a + 1, b, b + 1, b, b + 1, b, b + 1, b, b + 1, b, b + 1,
+                                                   b, b + 1, b, b + 1, b, b + 1));
+}
+template <int k>
+QFORGE_ALWAYS_INLINE __m256i word_scales(__m256i S) noexcept {
+    constexpr char a = static_cast<char>(2 * k);
+    return _mm256_shuffle_epi8(S, _mm256_setr_epi8(a, a + 1, a, a + 1, a, a + 1, a, a + 1, a, a + 1, a, a + 1, a,
+                                                   a + 1, a, a + 1, a, a + 1, a, a + 1, a, a + 1, a, a + 1, a, a + 1,
+                                                   a, a + 1, a, a + 1, a, a + 1));
+}
+// 16 int16 scales (lane 0: scales 0..7, lane 1: 8..15) -> lane 0 copied to both lanes / lane 1 to both lanes.
+QFORGE_ALWAYS_INLINE __m256i low_lanes(__m256i v) noexcept { return _mm256_permute4x64_epi64(v, 0x44); }
+QFORGE_ALWAYS_INLINE __m256i high_lanes(__m256i v) noexcept { return _mm256_permute4x64_epi64(v, 0xee); }
+
+// Loaded weights that several instructions read: an empty asm makes them register values, so that the compiler
+// does not fold the same load into each of those instructions (a Zen 4 core loads at most 64 bytes a cycle,
+// and the activations already take most of that).
+QFORGE_ALWAYS_INLINE void keep_in_register([[maybe_unused]] __m256i& v) noexcept {
+#if defined(__GNUC__) && defined(__AVX512VL__)
+    __asm__("" : "+v"(v));
+#elif defined(__GNUC__) && defined(__AVX__)
+    __asm__("" : "+x"(v));
+#endif
+}
+template <class... V>
+QFORGE_ALWAYS_INLINE void keep_in_register(__m256i& v, V&... more) noexcept {
+    keep_in_register(v);
+    (keep_in_register(more), ...);
+}
+
+// The 16-byte head of a q4_k / q5_k block (f16 d, f16 dmin, 12 packed bytes) -> its 8 six-bit scales in bytes
+// 0..7 and 8 mins in bytes 8..15, the layout of unpack_scales_mins_k4, in vector registers: scales/mins 0..3
+// are the low 6 bits of packed bytes 0..3 / 4..7; scales/mins 4..7 take the low / high nibbles of bytes 8..11
+// and their top 2 bits from the top of bytes 0..3 / 4..7.
+QFORGE_ALWAYS_INLINE __m128i unpack_k4_head(__m128i head) noexcept {
+    constexpr char z = static_cast<char>(0x80); // pshufb: zero
+    // packed byte i is head byte 4 + i
+    const __m128i a = _mm_shuffle_epi8(head, _mm_setr_epi8(4, 5, 6, 7, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15));
+    const __m128i top = _mm_shuffle_epi8(head, _mm_setr_epi8(z, z, z, z, 4, 5, 6, 7, z, z, z, z, 8, 9, 10, 11));
+    const __m128i low = _mm_blend_epi32(a, _mm_srli_epi16(a, 4), 0x8); // mins 4..7: the high nibbles
+    const __m128i low_mask = _mm_setr_epi8(0x3f, 0x3f, 0x3f, 0x3f, 0x0f, 0x0f, 0x0f, 0x0f, 0x3f, 0x3f, 0x3f, 0x3f, 0x0f,
+                                           0x0f, 0x0f, 0x0f);
+    return _mm_or_si128(_mm_and_si128(low, low_mask), _mm_and_si128(_mm_srli_epi16(top, 2), _mm_set1_epi8(0x30)));
+}
+
+// unpack_scales_mins_k4 straight into registers: the 8 scales / 8 mins as bytes in the low 8 bytes of each.
+QFORGE_ALWAYS_INLINE void unpack_scales_mins_k4_reg(const std::uint8_t* packed, __m128i& sc, __m128i& mn) noexcept {
+    std::uint32_t u[3];
+    std::memcpy(u, packed, 12);
+    constexpr std::uint32_t low6 = 0x3f3f3f3fu, low4 = 0x0f0f0f0fu, low2 = 0x03030303u;
+    const std::uint64_t s = (u[0] & low6) | (std::uint64_t{(u[2] & low4) | (((u[0] >> 6) & low2) << 4)} << 32);
+    const std::uint64_t m = (u[1] & low6) | (std::uint64_t{((u[2] >> 4) & low4) | (((u[1] >> 6) & low2) << 4)} << 32);
+    sc = _mm_cvtsi64_si128(static_cast<long long>(s));
+    mn = _mm_cvtsi64_si128(static_cast<long long>(m));
 }
 
 } // namespace qforge::cpu_detail

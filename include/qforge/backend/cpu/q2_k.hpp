@@ -18,40 +18,51 @@
 namespace qforge {
 
 namespace cpu_detail {
+template <isa_level L>
 struct q2_k_decoder {
     using block = q2_k::block;
     static QFORGE_ALWAYS_INLINE void accumulate(kquant_acc& acc, const block& x, const q8_k::block& y) noexcept {
         const __m128i sb = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x.scales));
         const __m128i m4 = _mm_set1_epi8(0x0f);
-        alignas(16) std::uint8_t sc[16];
-        _mm_store_si128(reinterpret_cast<__m128i*>(sc), _mm_and_si128(sb, m4));
+        const __m256i sc16 = _mm256_cvtepu8_epi16(_mm_and_si128(sb, m4));
         const __m256i mins = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(sb, 4), m4));
         const __m256i prod = _mm256_madd_epi16(mins, load256(y.bsums));
         const __m256i m2 = _mm256_set1_epi8(3);
-        __m256i isum = _mm256_setzero_si256();
-        for (int h = 0; h < 2; ++h) {
-            const __m256i q = load256(x.qs + 32 * h);
-            for (int s = 0; s < 4; ++s) {
-                const int c = 4 * h + s;
-                const __m256i p = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 2 * s), m2),
-                                                       load256(y.qs + 32 * c));
-                isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p, two_scales(sc[2 * c], sc[2 * c + 1])));
-            }
-        }
-        const float d = y.d * f16_to_f32_fast(x.d);
-        const float dmin = -y.d * f16_to_f32_fast(x.dmin);
-        acc.v = _mm256_fmadd_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(prod), acc.v);
-        acc.v = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(isum), acc.v);
+        // Four independent int32 sums (one per 2-bit plane), added at the end.
+        __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
+        const auto half = [&](int h, __m256i S) {
+            __m256i q = load256(x.qs + 32 * h);
+            keep_in_register(q);
+            const std::int8_t* a = y.qs + 128 * h;
+            s0 = madd_acc<L>(s0, _mm256_maddubs_epi16(_mm256_and_si256(q, m2), load256(a)), pair_scales<0>(S));
+            s1 = madd_acc<L>(s1, _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 2), m2), load256(a + 32)),
+                             pair_scales<1>(S));
+            s2 = madd_acc<L>(s2, _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), m2), load256(a + 64)),
+                             pair_scales<2>(S));
+            s3 = madd_acc<L>(s3, _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 6), m2), load256(a + 96)),
+                             pair_scales<3>(S));
+        };
+        half(0, low_lanes(sc16));
+        half(1, high_lanes(sc16));
+        const __m256i isum = _mm256_add_epi32(_mm256_add_epi32(s0, s1), _mm256_add_epi32(s2, s3));
+        // f16 d and dmin (adjacent) -> [d, dmin] x 4 -> times d_a; the mins enter by -(d_a dmin_w) * prod + acc,
+        // the same rounding as fma(-d_a dmin_w, prod, acc).
+        static_assert(offsetof(block, dmin) == offsetof(block, d) + 2);
+        std::int32_t dpair;
+        std::memcpy(&dpair, &x.d, 4);
+        const __m256 dd = _mm256_mul_ps(_mm256_cvtph_ps(_mm_set1_epi32(dpair)), _mm256_set1_ps(y.d));
+        acc.v = _mm256_fnmadd_ps(_mm256_permute_ps(dd, 0x55), _mm256_cvtepi32_ps(prod), acc.v);
+        acc.v = _mm256_fmadd_ps(_mm256_permute_ps(dd, 0x00), _mm256_cvtepi32_ps(isum), acc.v);
     }
 };
 } // namespace cpu_detail
 
 template <class Arch>
     requires(cpu_detail::kquant_level_ok<Arch>)
-struct kernel<op::gemv, cpu<Arch>, q2_k> : cpu_detail::kquant_gemv_kernel<Arch, q2_k, cpu_detail::q2_k_decoder> {};
+struct kernel<op::gemv, cpu<Arch>, q2_k> : cpu_detail::kquant_gemv_kernel<Arch, q2_k, cpu_detail::q2_k_decoder<isa_traits<Arch>::level>> {};
 template <class Arch>
     requires(cpu_detail::kquant_level_ok<Arch>)
-struct kernel<op::gemm, cpu<Arch>, q2_k> : cpu_detail::kquant_gemm_kernel<Arch, q2_k, cpu_detail::q2_k_decoder> {};
+struct kernel<op::gemm, cpu<Arch>, q2_k> : cpu_detail::kquant_gemm_kernel<Arch, q2_k, cpu_detail::q2_k_decoder<isa_traits<Arch>::level>> {};
 
 } // namespace qforge
 #if defined(__GNUC__) && !defined(__clang__)

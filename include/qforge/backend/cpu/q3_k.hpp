@@ -19,27 +19,60 @@
 namespace qforge {
 
 namespace cpu_detail {
+// The 16 six-bit scales of a q3_k block (as q3_k::unpack_scales gives them) minus 32, as 16 int16, unpacked
+// four at a time with 32-bit masks: scales 0..3 / 4..7 are the low nibbles of bytes 0..3 / 4..7, scales
+// 8..11 / 12..15 their high nibbles; the top 2 bits of scale j are bits 2 (j / 4) .. 2 (j / 4) + 1 of byte 8 + j % 4.
+QFORGE_ALWAYS_INLINE __m256i q3_k_scales16(const std::uint8_t* packed) noexcept {
+    std::uint32_t u[3];
+    std::memcpy(u, packed, 12);
+    constexpr std::uint32_t low4 = 0x0f0f0f0fu, low2 = 0x03030303u;
+    const std::uint32_t w0 = (u[0] & low4) | ((u[2] & low2) << 4);
+    const std::uint32_t w1 = (u[1] & low4) | (((u[2] >> 2) & low2) << 4);
+    const std::uint32_t w2 = ((u[0] >> 4) & low4) | (((u[2] >> 4) & low2) << 4);
+    const std::uint32_t w3 = ((u[1] >> 4) & low4) | (((u[2] >> 6) & low2) << 4);
+    const __m128i b = _mm_set_epi64x(static_cast<long long>(w2 | (std::uint64_t{w3} << 32)),
+                                     static_cast<long long>(w0 | (std::uint64_t{w1} << 32)));
+    return _mm256_sub_epi16(_mm256_cvtepu8_epi16(b), _mm256_set1_epi16(32));
+}
+
+// Bit c of every hmask byte moved to bit 2 (value 4); the mask drops what 16-bit shifts bring in.
+template <int c>
+QFORGE_ALWAYS_INLINE __m256i q3_k_high(__m256i hm) noexcept {
+    const __m256i m = _mm256_set1_epi8(4);
+    if constexpr (c < 2)
+        return _mm256_and_si256(_mm256_slli_epi16(hm, 2 - c), m);
+    else if constexpr (c == 2)
+        return _mm256_and_si256(hm, m);
+    else
+        return _mm256_and_si256(_mm256_srli_epi16(hm, c - 2), m);
+}
+
+template <isa_level L>
 struct q3_k_decoder {
     using block = q3_k::block;
     static QFORGE_ALWAYS_INLINE void accumulate(kquant_acc& acc, const block& x, const q8_k::block& y) noexcept {
-        int sc[16];
-        q3_k::unpack_scales(x.scales, sc);
-        alignas(32) std::int16_t sc16[16];
-        for (int j = 0; j < 16; ++j) sc16[j] = static_cast<std::int16_t>(sc[j] - 32);
-        const __m256i m2 = _mm256_set1_epi8(3), one = _mm256_set1_epi8(1);
+        const __m256i sc16 = q3_k_scales16(x.scales);
+        const __m256i m2 = _mm256_set1_epi8(3);
         const __m256i hm = load256(x.hmask);
-        __m256i isum = _mm256_setzero_si256();
-        for (int h = 0; h < 2; ++h) {
+        // Four independent int32 sums (one per 2-bit plane), added at the end.
+        __m256i s[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
+        const auto half = [&]<int h>(__m256i S) {
             const __m256i q = load256(x.qs + 32 * h);
-            for (int s = 0; s < 4; ++s) {
-                const int c = 4 * h + s; // hmask bit, 32-value stretch
-                const __m256i low = _mm256_and_si256(_mm256_srli_epi16(q, 2 * s), m2);
-                const __m256i high = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hm, c), one), 2);
-                const __m256i p = _mm256_maddubs_epi16(_mm256_or_si256(low, high), load256(y.qs + 32 * c));
-                isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p, two_scales(sc16[2 * c], sc16[2 * c + 1])));
-            }
-        }
-        const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(load256(sc16), load256(y.bsums)), 2);
+            const auto plane = [&]<int p>() {
+                constexpr int c = 4 * h + p; // hmask bit, 32-value stretch
+                const __m256i low = _mm256_and_si256(p == 0 ? q : _mm256_srli_epi16(q, 2 * p), m2);
+                const __m256i prod = _mm256_maddubs_epi16(_mm256_or_si256(low, q3_k_high<c>(hm)), load256(y.qs + 32 * c));
+                s[p] = madd_acc<L>(s[p], prod, pair_scales<p>(S));
+            };
+            plane.template operator()<0>();
+            plane.template operator()<1>();
+            plane.template operator()<2>();
+            plane.template operator()<3>();
+        };
+        half.template operator()<0>(low_lanes(sc16));
+        half.template operator()<1>(high_lanes(sc16));
+        __m256i isum = _mm256_add_epi32(_mm256_add_epi32(s[0], s[1]), _mm256_add_epi32(s[2], s[3]));
+        const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(sc16, load256(y.bsums)), 2);
         isum = _mm256_sub_epi32(isum, offset);
         acc.v = _mm256_fmadd_ps(_mm256_set1_ps(y.d * f16_to_f32_fast(x.d)), _mm256_cvtepi32_ps(isum), acc.v);
     }
@@ -48,10 +81,10 @@ struct q3_k_decoder {
 
 template <class Arch>
     requires(cpu_detail::kquant_level_ok<Arch>)
-struct kernel<op::gemv, cpu<Arch>, q3_k> : cpu_detail::kquant_gemv_kernel<Arch, q3_k, cpu_detail::q3_k_decoder> {};
+struct kernel<op::gemv, cpu<Arch>, q3_k> : cpu_detail::kquant_gemv_kernel<Arch, q3_k, cpu_detail::q3_k_decoder<isa_traits<Arch>::level>> {};
 template <class Arch>
     requires(cpu_detail::kquant_level_ok<Arch>)
-struct kernel<op::gemm, cpu<Arch>, q3_k> : cpu_detail::kquant_gemm_kernel<Arch, q3_k, cpu_detail::q3_k_decoder> {};
+struct kernel<op::gemm, cpu<Arch>, q3_k> : cpu_detail::kquant_gemm_kernel<Arch, q3_k, cpu_detail::q3_k_decoder<isa_traits<Arch>::level>> {};
 
 } // namespace qforge
 #if defined(__GNUC__) && !defined(__clang__)

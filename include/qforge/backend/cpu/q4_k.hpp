@@ -19,36 +19,45 @@
 namespace qforge {
 
 namespace cpu_detail {
+template <isa_level L>
 struct q4_k_decoder {
     using block = q4_k::block;
     static QFORGE_ALWAYS_INLINE void accumulate(kquant_acc& acc, const block& x, const q8_k::block& y) noexcept {
-        alignas(16) std::uint8_t sc[8], mn[8];
-        unpack_scales_mins_k4(x.scales, sc, mn);
+        static_assert(offsetof(block, scales) == 4);
+        const __m128i head = _mm_loadu_si128(reinterpret_cast<const __m128i*>(&x));
+        const __m256i scmn = _mm256_cvtepu8_epi16(unpack_k4_head(head)); // int16: 8 scales | 8 mins
+        const __m256i S = low_lanes(scmn);                                  // 8 int16 scales, both lanes
         const __m256i m4 = _mm256_set1_epi8(0x0f);
-        __m256i isum = _mm256_setzero_si256();
-        for (int k = 0; k < 4; ++k) {
+        // Four independent int32 sums, added at the end.
+        __m256i s[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
+        const auto quarter = [&]<int k>() {
             const __m256i q = load256(x.qs + 32 * k);
             const __m256i plo = _mm256_maddubs_epi16(_mm256_and_si256(q, m4), load256(y.qs + 64 * k));
             const __m256i phi = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), load256(y.qs + 64 * k + 32));
-            isum = _mm256_add_epi32(isum, _mm256_madd_epi16(plo, _mm256_set1_epi16(sc[2 * k])));
-            isum = _mm256_add_epi32(isum, _mm256_madd_epi16(phi, _mm256_set1_epi16(sc[2 * k + 1])));
-        }
-        const __m128i mins = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(mn)));
-        const __m128i msum = _mm_madd_epi16(mins, group32_sums(y));
-        const float d = y.d * f16_to_f32_fast(x.d);
-        const float dmin = -y.d * f16_to_f32_fast(x.dmin);
-        acc.v = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(isum), acc.v);
-        acc.m = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(msum), acc.m);
+            s[2 * (k & 1)] = madd_acc<L>(s[2 * (k & 1)], plo, word_scales<2 * k>(S));
+            s[2 * (k & 1) + 1] = madd_acc<L>(s[2 * (k & 1) + 1], phi, word_scales<2 * k + 1>(S));
+        };
+        quarter.template operator()<0>();
+        quarter.template operator()<1>();
+        quarter.template operator()<2>();
+        quarter.template operator()<3>();
+        const __m256i isum = _mm256_add_epi32(_mm256_add_epi32(s[0], s[1]), _mm256_add_epi32(s[2], s[3]));
+        const __m128i msum = _mm_madd_epi16(_mm256_extracti128_si256(scmn, 1), group32_sums(y));
+        // [d_a d_w, d_a dmin_w] (f16 d and dmin are the first 4 bytes of the head); the mins enter by
+        // -(d_a dmin_w) * msum + acc, the same rounding as fma(-d_a dmin_w, msum, acc).
+        const __m128 dd = _mm_mul_ps(_mm_cvtph_ps(head), _mm_set1_ps(y.d));
+        acc.v = _mm256_fmadd_ps(_mm256_broadcastss_ps(dd), _mm256_cvtepi32_ps(isum), acc.v);
+        acc.m = _mm_fnmadd_ps(_mm_permute_ps(dd, 0x55), _mm_cvtepi32_ps(msum), acc.m);
     }
 };
 } // namespace cpu_detail
 
 template <class Arch>
     requires(cpu_detail::kquant_level_ok<Arch>)
-struct kernel<op::gemv, cpu<Arch>, q4_k> : cpu_detail::kquant_gemv_kernel<Arch, q4_k, cpu_detail::q4_k_decoder> {};
+struct kernel<op::gemv, cpu<Arch>, q4_k> : cpu_detail::kquant_gemv_kernel<Arch, q4_k, cpu_detail::q4_k_decoder<isa_traits<Arch>::level>> {};
 template <class Arch>
     requires(cpu_detail::kquant_level_ok<Arch>)
-struct kernel<op::gemm, cpu<Arch>, q4_k> : cpu_detail::kquant_gemm_kernel<Arch, q4_k, cpu_detail::q4_k_decoder> {};
+struct kernel<op::gemm, cpu<Arch>, q4_k> : cpu_detail::kquant_gemm_kernel<Arch, q4_k, cpu_detail::q4_k_decoder<isa_traits<Arch>::level>> {};
 
 } // namespace qforge
 #if defined(__GNUC__) && !defined(__clang__)

@@ -18,26 +18,45 @@
 namespace qforge {
 
 namespace cpu_detail {
+// Bit `from` of every byte moved to bit 4 (value 16), the rest cleared (16-bit shifts of at most 4 bring
+// nothing from the neighbouring byte into bit 4).
+template <int from>
+QFORGE_ALWAYS_INLINE __m256i q5_k_high(__m256i qh) noexcept {
+    const __m256i m = _mm256_set1_epi8(0x10);
+    if constexpr (from < 4)
+        return _mm256_and_si256(_mm256_slli_epi16(qh, 4 - from), m);
+    else if constexpr (from == 4)
+        return _mm256_and_si256(qh, m);
+    else
+        return _mm256_and_si256(_mm256_srli_epi16(qh, from - 4), m);
+}
+
+template <isa_level L>
 struct q5_k_decoder {
     using block = q5_k::block;
     static QFORGE_ALWAYS_INLINE void accumulate(kquant_acc& acc, const block& x, const q8_k::block& y) noexcept {
-        alignas(16) std::uint8_t sc[8], mn[8];
-        unpack_scales_mins_k4(x.scales, sc, mn);
-        const __m256i m4 = _mm256_set1_epi8(0x0f), one = _mm256_set1_epi8(1);
+        __m128i scb, mnb;
+        unpack_scales_mins_k4_reg(x.scales, scb, mnb);
+        const __m256i S = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(scb)); // 8 int16 scales, both lanes
+        const __m256i m4 = _mm256_set1_epi8(0x0f);
         const __m256i qh = load256(x.qh);
-        __m256i isum = _mm256_setzero_si256();
-        for (int k = 0; k < 4; ++k) {
+        // Four independent int32 sums, added at the end.
+        __m256i s[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
+        const auto quarter = [&]<int k>() {
             const __m256i q = load256(x.qs + 32 * k);
-            const __m256i hlo = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), one), 4);
-            const __m256i hhi = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * k + 1), one), 4);
-            const __m256i lo = _mm256_or_si256(_mm256_and_si256(q, m4), hlo);
-            const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), hhi);
+            const __m256i lo = _mm256_or_si256(_mm256_and_si256(q, m4), q5_k_high<2 * k>(qh));
+            const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), q5_k_high<2 * k + 1>(qh));
             const __m256i plo = _mm256_maddubs_epi16(lo, load256(y.qs + 64 * k));
             const __m256i phi = _mm256_maddubs_epi16(hi, load256(y.qs + 64 * k + 32));
-            isum = _mm256_add_epi32(isum, _mm256_madd_epi16(plo, _mm256_set1_epi16(sc[2 * k])));
-            isum = _mm256_add_epi32(isum, _mm256_madd_epi16(phi, _mm256_set1_epi16(sc[2 * k + 1])));
-        }
-        const __m128i mins = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(mn)));
+            s[2 * (k & 1)] = madd_acc<L>(s[2 * (k & 1)], plo, word_scales<2 * k>(S));
+            s[2 * (k & 1) + 1] = madd_acc<L>(s[2 * (k & 1) + 1], phi, word_scales<2 * k + 1>(S));
+        };
+        quarter.template operator()<0>();
+        quarter.template operator()<1>();
+        quarter.template operator()<2>();
+        quarter.template operator()<3>();
+        const __m256i isum = _mm256_add_epi32(_mm256_add_epi32(s[0], s[1]), _mm256_add_epi32(s[2], s[3]));
+        const __m128i mins = _mm_cvtepu8_epi16(mnb);
         __m128i m = _mm_madd_epi16(mins, group32_sums(y));
         m = _mm_add_epi32(m, _mm_shuffle_epi32(m, 0x4e));
         m = _mm_add_epi32(m, _mm_shuffle_epi32(m, 0xb1)); // exact int32 sum in every lane
@@ -51,10 +70,10 @@ struct q5_k_decoder {
 
 template <class Arch>
     requires(cpu_detail::kquant_level_ok<Arch>)
-struct kernel<op::gemv, cpu<Arch>, q5_k> : cpu_detail::kquant_gemv_kernel<Arch, q5_k, cpu_detail::q5_k_decoder> {};
+struct kernel<op::gemv, cpu<Arch>, q5_k> : cpu_detail::kquant_gemv_kernel<Arch, q5_k, cpu_detail::q5_k_decoder<isa_traits<Arch>::level>> {};
 template <class Arch>
     requires(cpu_detail::kquant_level_ok<Arch>)
-struct kernel<op::gemm, cpu<Arch>, q5_k> : cpu_detail::kquant_gemm_kernel<Arch, q5_k, cpu_detail::q5_k_decoder> {};
+struct kernel<op::gemm, cpu<Arch>, q5_k> : cpu_detail::kquant_gemm_kernel<Arch, q5_k, cpu_detail::q5_k_decoder<isa_traits<Arch>::level>> {};
 
 } // namespace qforge
 #if defined(__GNUC__) && !defined(__clang__)

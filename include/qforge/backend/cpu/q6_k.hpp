@@ -19,42 +19,50 @@
 namespace qforge {
 
 namespace cpu_detail {
+// The 6-bit quants of 32 values: a low nibble (ql, already shifted down) and two high bits (qh, shifted so that
+// they sit at bits 4..5; the mask drops what 16-bit shifts bring in from the neighbouring byte).
+QFORGE_ALWAYS_INLINE __m256i q6_join(__m256i lo, __m256i hi) noexcept {
+    return _mm256_or_si256(_mm256_and_si256(lo, _mm256_set1_epi8(0x0f)), _mm256_and_si256(hi, _mm256_set1_epi8(0x30)));
+}
+
+template <isa_level L>
 struct q6_k_decoder {
     using block = q6_k::block;
     static QFORGE_ALWAYS_INLINE void accumulate(kquant_acc& acc, const block& x, const q8_k::block& y) noexcept {
-        const __m256i m4 = _mm256_set1_epi8(0x0f), m2 = _mm256_set1_epi8(3);
-        __m256i isum = _mm256_setzero_si256();
-        for (int c = 0; c < 2; ++c) {
-            const __m256i ql0 = load256(x.ql + 64 * c), ql1 = load256(x.ql + 64 * c + 32);
-            const __m256i qh = load256(x.qh + 32 * c);
-            __m256i q[4];
-            q[0] = _mm256_or_si256(_mm256_and_si256(ql0, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m2), 4));
-            q[1] = _mm256_or_si256(_mm256_and_si256(ql1, m4),
-                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), m2), 4));
-            q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), m4),
-                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), m2), 4));
-            q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4),
-                                   _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), m2), 4));
-            for (int s = 0; s < 4; ++s) {
-                const int g = 8 * c + 2 * s;
-                const __m256i p = _mm256_maddubs_epi16(q[s], load256(y.qs + 128 * c + 32 * s));
-                isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p, two_scales(x.scales[g], x.scales[g + 1])));
-            }
-        }
         const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x.scales)));
+        // Four independent int32 sums (one per 32-value register position), added at the end.
+        __m256i s[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
+        half(x.ql, x.qh, y.qs, low_lanes(sc16), s);
+        half(x.ql + 64, x.qh + 32, y.qs + 128, high_lanes(sc16), s);
+        __m256i isum = _mm256_add_epi32(_mm256_add_epi32(s[0], s[1]), _mm256_add_epi32(s[2], s[3]));
         const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(sc16, load256(y.bsums)), 5);
         isum = _mm256_sub_epi32(isum, offset);
         acc.v = _mm256_fmadd_ps(_mm256_set1_ps(y.d * f16_to_f32_fast(x.d)), _mm256_cvtepi32_ps(isum), acc.v);
+    }
+
+    // 128 values: 64 ql bytes, 32 qh bytes, 128 activations, the 8 group scales in S (both lanes).
+    static QFORGE_ALWAYS_INLINE void half(const std::uint8_t* ql, const std::uint8_t* qh, const std::int8_t* a, __m256i S,
+                                          __m256i (&s)[4]) noexcept {
+        __m256i l0 = load256(ql), l1 = load256(ql + 32), h = load256(qh);
+        keep_in_register(l0, l1, h);
+        const __m256i q0 = q6_join(l0, _mm256_slli_epi16(h, 4));
+        const __m256i q1 = q6_join(l1, _mm256_slli_epi16(h, 2));
+        const __m256i q2 = q6_join(_mm256_srli_epi16(l0, 4), h);
+        const __m256i q3 = q6_join(_mm256_srli_epi16(l1, 4), _mm256_srli_epi16(h, 2));
+        s[0] = madd_acc<L>(s[0], _mm256_maddubs_epi16(q0, load256(a)), pair_scales<0>(S));
+        s[1] = madd_acc<L>(s[1], _mm256_maddubs_epi16(q1, load256(a + 32)), pair_scales<1>(S));
+        s[2] = madd_acc<L>(s[2], _mm256_maddubs_epi16(q2, load256(a + 64)), pair_scales<2>(S));
+        s[3] = madd_acc<L>(s[3], _mm256_maddubs_epi16(q3, load256(a + 96)), pair_scales<3>(S));
     }
 };
 } // namespace cpu_detail
 
 template <class Arch>
     requires(cpu_detail::kquant_level_ok<Arch>)
-struct kernel<op::gemv, cpu<Arch>, q6_k> : cpu_detail::kquant_gemv_kernel<Arch, q6_k, cpu_detail::q6_k_decoder> {};
+struct kernel<op::gemv, cpu<Arch>, q6_k> : cpu_detail::kquant_gemv_kernel<Arch, q6_k, cpu_detail::q6_k_decoder<isa_traits<Arch>::level>> {};
 template <class Arch>
     requires(cpu_detail::kquant_level_ok<Arch>)
-struct kernel<op::gemm, cpu<Arch>, q6_k> : cpu_detail::kquant_gemm_kernel<Arch, q6_k, cpu_detail::q6_k_decoder> {};
+struct kernel<op::gemm, cpu<Arch>, q6_k> : cpu_detail::kquant_gemm_kernel<Arch, q6_k, cpu_detail::q6_k_decoder<isa_traits<Arch>::level>> {};
 
 } // namespace qforge
 #if defined(__GNUC__) && !defined(__clang__)
