@@ -23,8 +23,22 @@ template <isa_level L>
 struct q4_k_decoder {
     using block = q4_k::block;
     static QFORGE_ALWAYS_INLINE void accumulate(kquant_acc& acc, const block& x, const q8_k::block& y) noexcept {
+        __m128i head, msum;
+        __m256i isum;
+        ints(x, y, head, isum, msum);
+        // [d_a d_w, d_a dmin_w] (f16 d and dmin are the first 4 bytes of the head); the mins enter by
+        // -(d_a dmin_w) * msum + acc, the same rounding as fma(-d_a dmin_w, msum, acc).
+        const __m128 dd = _mm_mul_ps(_mm_cvtph_ps(head), _mm_set1_ps(y.d));
+        acc.v = _mm256_fmadd_ps(_mm256_broadcastss_ps(dd), _mm256_cvtepi32_ps(isum), acc.v);
+        acc.m = _mm_fnmadd_ps(_mm_permute_ps(dd, 0x55), _mm_cvtepi32_ps(msum), acc.m);
+    }
+
+    // The integer part of a block (exact): isum = sum_g sc_g * (nibbles . a) in 8 int32 lanes, msum =
+    // sum_g m_g * bsum32_g in 4 int32 lanes; head = the block's first 16 bytes (d, dmin, scales).
+    static QFORGE_ALWAYS_INLINE void ints(const block& x, const q8_k::block& y, __m128i& head, __m256i& isum,
+                                          __m128i& msum) noexcept {
         static_assert(offsetof(block, scales) == 4);
-        const __m128i head = _mm_loadu_si128(reinterpret_cast<const __m128i*>(&x));
+        head = _mm_loadu_si128(reinterpret_cast<const __m128i*>(&x));
         const __m256i scmn = _mm256_cvtepu8_epi16(unpack_k4_head(head)); // int16: 8 scales | 8 mins
         const __m256i S = low_lanes(scmn);                                  // 8 int16 scales, both lanes
         const __m256i m4 = _mm256_set1_epi8(0x0f);
@@ -41,13 +55,8 @@ struct q4_k_decoder {
         quarter.template operator()<1>();
         quarter.template operator()<2>();
         quarter.template operator()<3>();
-        const __m256i isum = _mm256_add_epi32(_mm256_add_epi32(s[0], s[1]), _mm256_add_epi32(s[2], s[3]));
-        const __m128i msum = _mm_madd_epi16(_mm256_extracti128_si256(scmn, 1), group32_sums(y));
-        // [d_a d_w, d_a dmin_w] (f16 d and dmin are the first 4 bytes of the head); the mins enter by
-        // -(d_a dmin_w) * msum + acc, the same rounding as fma(-d_a dmin_w, msum, acc).
-        const __m128 dd = _mm_mul_ps(_mm_cvtph_ps(head), _mm_set1_ps(y.d));
-        acc.v = _mm256_fmadd_ps(_mm256_broadcastss_ps(dd), _mm256_cvtepi32_ps(isum), acc.v);
-        acc.m = _mm_fnmadd_ps(_mm_permute_ps(dd, 0x55), _mm_cvtepi32_ps(msum), acc.m);
+        isum = _mm256_add_epi32(_mm256_add_epi32(s[0], s[1]), _mm256_add_epi32(s[2], s[3]));
+        msum = _mm_madd_epi16(_mm256_extracti128_si256(scmn, 1), group32_sums(y));
     }
 };
 } // namespace cpu_detail

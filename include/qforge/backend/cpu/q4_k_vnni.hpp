@@ -6,9 +6,8 @@
 //   I = sum_g sc_g * sum_i u(g, i) a(32g + i),     M = sum_g m_g * bsum32_g        (both exact in int32)
 //   s = fma(float(I), d_w * d_a, s);  s = fma(float(M), -(dmin_w * d_a), s)        (super-blocks in order)
 //
-// GEMV (and GEMM with few activation rows, and the last rows past a multiple of 16): one row at a time, 512
-// bits per step: pmaddubsw of two groups per register against the activations permuted once per call to
-// match, pmaddwd with the group scales, one horizontal sum per super-block.
+// GEMV (and GEMM with few activation rows, and the last rows past a multiple of 16): one row at a time, the
+// integer parts by q4_k.hpp's decoder (256-bit, vpdpwssd), one horizontal sum per super-block.
 // GEMM: each 16-row group is repacked once per call into a per-thread panel (lane p = 4 bytes of row p per
 // group and position, scales and mins per row), then per group 8 vpdpbusd per activation row give the 16
 // rows' group dots, multiplied by the scales (vpmulld) and summed; the mins term is 4 vpdpwssd.
@@ -47,26 +46,17 @@ struct q4_k_vnni {
         std::uint8_t bytes[64];
     };
 
-    // Per activation super-block, once per call: the quants permuted to the nibble order of the weight
-    // registers ([a0..31 | a64..95], [a32..63 | a96..127], then the same for 128..255), bsum32 as int16.
+    // Per activation super-block, once per call: bsum32 as int16 (the panel's mins term) and the scale.
     struct act {
-        std::vector<line> perm;        // 4 per super-block
         std::vector<std::int16_t> b32; // 8 per super-block
         std::vector<float> d;
         static const act& pack(const q8_k::block* a, std::size_t blocks) {
             thread_local act p;
             if (p.d.size() < blocks) {
-                p.perm.resize(4 * blocks);
                 p.b32.resize(8 * blocks);
                 p.d.resize(blocks);
             }
             for (std::size_t b = 0; b < blocks; ++b) {
-                std::uint8_t* out = p.perm[4 * b].bytes;
-                for (std::size_t h = 0; h < 2; ++h) // 128-value halves
-                    for (std::size_t k = 0; k < 2; ++k) {
-                        std::memcpy(out + 128 * h + 64 * k, a[b].qs + 128 * h + 32 * k, 32);
-                        std::memcpy(out + 128 * h + 64 * k + 32, a[b].qs + 128 * h + 64 + 32 * k, 32);
-                    }
                 for (std::size_t g = 0; g < 8; ++g)
                     p.b32[8 * b + g] = static_cast<std::int16_t>(a[b].bsums[2 * g] + a[b].bsums[2 * g + 1]);
                 p.d[b] = a[b].d;
@@ -75,47 +65,44 @@ struct q4_k_vnni {
         }
     };
 
-    // One row: y = the row's dot with one activation row.
-    static float row(const block* w, std::size_t nb, const line* perm, const std::int16_t* b32, const float* ad) noexcept {
-        const __m512i m4 = _mm512_set1_epi8(0x0f);
-        // pmaddwd scale pattern: the low 256 bits take scale 0, the high 256 bits scale 2 (then + 2 * g0 bytes).
-        const __m512i pick_a = _mm512_set_epi64(0x0504050405040504ll, 0x0504050405040504ll, 0x0504050405040504ll,
-                                                0x0504050405040504ll, 0x0100010001000100ll, 0x0100010001000100ll,
-                                                0x0100010001000100ll, 0x0100010001000100ll);
-        __m128 s = _mm_setzero_ps();
-        for (std::size_t b = 0; b < nb; ++b) {
-            alignas(16) std::uint8_t sc[8], mn[8];
-            unpack_scales_mins_k4(w[b].scales, sc, mn);
-            const __m128i sc16 = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(sc)));
-            const __m512i scb = _mm512_broadcast_i32x4(sc16); // 8 int16 scales in every 128-bit chunk
-            const __m512i z0 = _mm512_loadu_si512(w[b].qs), z1 = _mm512_loadu_si512(w[b].qs + 64);
-            const __m512i* A = reinterpret_cast<const __m512i*>(perm + 4 * b);
-            // Register j holds groups (g0, g1) = lo z0: (0, 2), hi z0: (1, 3), lo z1: (4, 6), hi z1: (5, 7).
-            const __m512i q[4] = {_mm512_and_si512(z0, m4), _mm512_and_si512(_mm512_srli_epi16(z0, 4), m4),
-                                  _mm512_and_si512(z1, m4), _mm512_and_si512(_mm512_srli_epi16(z1, 4), m4)};
-            const int g0[4] = {0, 1, 4, 5};
-            __m512i t = _mm512_setzero_si512();
-            for (int j = 0; j < 4; ++j) {
-                // scales (g0 for the low 256 bits, g0 + 2 for the high) as int16 in each lane
-                const __m512i idx = _mm512_add_epi8(pick_a, _mm512_set1_epi16(static_cast<short>(2 * g0[j] * 0x0101)));
-                const __m512i scv = _mm512_shuffle_epi8(scb, idx);
-                const __m512i p = _mm512_maddubs_epi16(q[j], _mm512_load_si512(A + j));
-                t = _mm512_add_epi32(t, _mm512_madd_epi16(p, scv));
+    // The float steps of one block of one row: s = fma(float(I), d_w d_a, s); s = fma(float(M), -(dmin_w d_a), s).
+    static QFORGE_ALWAYS_INLINE __m128 step(__m128 s, const block& x, const q8_k::block& a) noexcept {
+        __m128i head, msum;
+        __m256i isum;
+        q4_k_decoder<isa_level::avx512_vnni>::ints(x, a, head, isum, msum);
+        __m128i t = _mm_add_epi32(_mm256_castsi256_si128(isum), _mm256_extracti128_si256(isum, 1));
+        t = _mm_hadd_epi32(t, msum); // [I parts | M parts] -> I in lane 0, M in lane 1
+        t = _mm_hadd_epi32(t, t);
+        const __m128 dw = _mm_cvtph_ps(head); // d, dmin
+        const __m128 da = _mm_set_ss(a.d);
+        const __m128 dd = _mm_mul_ss(dw, da);
+        const __m128 dm = _mm_xor_ps(_mm_mul_ss(_mm_movehdup_ps(dw), da), _mm_set_ss(-0.0f));
+        const __m128 f = _mm_cvtepi32_ps(t);
+        s = _mm_fmadd_ss(f, dd, s);
+        return _mm_fmadd_ss(_mm_movehdup_ps(f), dm, s);
+    }
+
+    // Rows r0..r1 against one activation row (y[r - r0]): two rows interleaved (two independent FMA chains),
+    // the integer parts by the AVX2-shaped decoder of q4_k.hpp (VNNI vpdpwssd), one horizontal sum per block.
+    static void rows(const block* w, std::size_t nb, const q8_k::block* a, float* y, std::size_t r0,
+                     std::size_t r1) noexcept {
+        std::size_t r = r0;
+        for (; r + 2 <= r1; r += 2) {
+            const block* w0 = w + r * nb;
+            const block* w1 = w0 + nb;
+            __m128 s0 = _mm_setzero_ps(), s1 = _mm_setzero_ps();
+            for (std::size_t b = 0; b < nb; ++b) {
+                s0 = step(s0, w0[b], a[b]);
+                s1 = step(s1, w1[b], a[b]);
             }
-            const std::int32_t I = _mm512_reduce_add_epi32(t);
-            const __m128i mins = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(mn)));
-            __m128i m = _mm_madd_epi16(mins, _mm_loadu_si128(reinterpret_cast<const __m128i*>(b32 + 8 * b)));
-            m = _mm_add_epi32(m, _mm_unpackhi_epi64(m, m));
-            m = _mm_add_epi32(m, _mm_shuffle_epi32(m, 1));
-            const std::int32_t M = _mm_cvtsi128_si32(m);
-            const float da = ad[b];
-            const __m128 dd = _mm_mul_ss(_mm_set_ss(_cvtsh_ss(w[b].d.bits)), _mm_set_ss(da));
-            const __m128 dm = _mm_xor_ps(_mm_mul_ss(_mm_set_ss(_cvtsh_ss(w[b].dmin.bits)), _mm_set_ss(da)),
-                                         _mm_set_ss(-0.0f));
-            s = _mm_fmadd_ss(_mm_cvtsi32_ss(_mm_setzero_ps(), I), dd, s);
-            s = _mm_fmadd_ss(_mm_cvtsi32_ss(_mm_setzero_ps(), M), dm, s);
+            y[r - r0] = _mm_cvtss_f32(s0);
+            y[r + 1 - r0] = _mm_cvtss_f32(s1);
         }
-        return _mm_cvtss_f32(s);
+        if (r < r1) {
+            __m128 s0 = _mm_setzero_ps();
+            for (std::size_t b = 0; b < nb; ++b) s0 = step(s0, w[r * nb + b], a[b]);
+            y[r - r0] = _mm_cvtss_f32(s0);
+        }
     }
 
     // Panel layout per super-block (78 lines): W[g][t] (64: group g, values 4t..4t+3 of every row), SC[g]
@@ -240,10 +227,10 @@ struct q4_k_vnni {
     static void gemm(qmatrix_view<F> w, const q8_k::block* xq, std::size_t n, float* y, std::size_t r0,
                      std::size_t r1) {
         const std::size_t nb = w.blocks_per_row();
-        const act& A = act::pack(xq, n * nb);
         constexpr std::size_t panel_min_rows = 4;
         const std::size_t full = n < panel_min_rows ? r0 : r0 + (r1 - r0) / 16 * 16;
         if (full > r0) {
+            const act& A = act::pack(xq, n * nb);
             thread_local std::vector<line> buf;
             if (buf.size() < lines_per_block * nb) buf.resize(lines_per_block * nb);
             line* const panel = buf.data();
@@ -271,10 +258,8 @@ struct q4_k_vnni {
                 }
             }
         }
-        for (std::size_t r = full; r < r1; ++r)
-            for (std::size_t j = 0; j < n; ++j)
-                y[j * w.rows + r] = row(w.data + r * nb, nb, A.perm.data() + 4 * j * nb, A.b32.data() + 8 * j * nb,
-                                        A.d.data() + j * nb);
+        if (full < r1)
+            for (std::size_t j = 0; j < n; ++j) rows(w.data, nb, xq + j * nb, y + j * w.rows + full, full, r1);
     }
 };
 

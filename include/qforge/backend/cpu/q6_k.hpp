@@ -29,6 +29,12 @@ template <isa_level L>
 struct q6_k_decoder {
     using block = q6_k::block;
     static QFORGE_ALWAYS_INLINE void accumulate(kquant_acc& acc, const block& x, const q8_k::block& y) noexcept {
+        acc.v = _mm256_fmadd_ps(_mm256_set1_ps(y.d * f16_to_f32_fast(x.d)), _mm256_cvtepi32_ps(ints(x, y)), acc.v);
+    }
+
+    // The integer part of a block (exact), in 8 int32 lanes: sum_g sc_g * (u . a) - 32 * sum_g sc_g * bsum16_g,
+    // u = the unsigned 6-bit quants.
+    static QFORGE_ALWAYS_INLINE __m256i ints(const block& x, const q8_k::block& y) noexcept {
         const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x.scales)));
         // Four independent int32 sums (one per 32-value register position), added at the end.
         __m256i s[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
@@ -36,8 +42,7 @@ struct q6_k_decoder {
         half(x.ql + 64, x.qh + 32, y.qs + 128, high_lanes(sc16), s);
         __m256i isum = _mm256_add_epi32(_mm256_add_epi32(s[0], s[1]), _mm256_add_epi32(s[2], s[3]));
         const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(sc16, load256(y.bsums)), 5);
-        isum = _mm256_sub_epi32(isum, offset);
-        acc.v = _mm256_fmadd_ps(_mm256_set1_ps(y.d * f16_to_f32_fast(x.d)), _mm256_cvtepi32_ps(isum), acc.v);
+        return _mm256_sub_epi32(isum, offset);
     }
 
     // 128 values: 64 ql bytes, 32 qh bytes, 128 activations, the 8 group scales in S (both lanes).

@@ -6,9 +6,8 @@
 //   T = sum_g sc_g * sum_i u(g, i) a(16g + i)  -  32 * sum_g sc_g * bsum16_g          (exact in int32)
 //   s = fma(float(T), d_w * d_a, s)                                                    (super-blocks in order)
 //
-// GEMV (and GEMM with few activation rows, and the last rows past a multiple of 16): one row at a time, 512
-// bits per step (128 values: the low nibbles of 64 ql bytes with two bits of qh), pmaddubsw against the
-// activations in place, pmaddwd with the group scales, one horizontal sum per super-block.
+// GEMV (and GEMM with few activation rows, and the last rows past a multiple of 16): one row at a time, the
+// integer part by q6_k.hpp's decoder (256-bit, vpdpwssd), one horizontal sum per super-block.
 // GEMM: each 16-row group is decoded and repacked once per call into a per-thread panel (lane p = 4 bytes of
 // row p per group and position, scales per row), then per group 4 vpdpbusd per activation row, multiplied
 // by the scales (vpmulld); the offset term is 8 vpdpwssd.
@@ -62,37 +61,37 @@ struct q6_k_vnni {
         hi = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), m4), h_hi);
     }
 
-    // One row against one activation row.
-    static float row(const block* w, std::size_t nb, const q8_k::block* a) noexcept {
-        // pmaddwd scale pattern: 128-bit chunk i of a register takes group scale (4 * reg + i).
-        const __m512i idx0 = _mm512_set_epi16(3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0,
-                                              0, 0, 0, 0, 0);
-        const __m512i four = _mm512_set1_epi16(4);
-        __m128 s = _mm_setzero_ps();
-        for (std::size_t b = 0; b < nb; ++b) {
-            const block& x = w[b];
-            const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x.scales)));
-            const __m512i scz = _mm512_castsi256_si512(sc16);
-            __m512i t = _mm512_setzero_si512();
-            __m512i idx = idx0;
-            for (std::size_t c = 0; c < 2; ++c) {
-                __m512i q[2];
-                decode_half(x, c, q[0], q[1]);
-                for (std::size_t h = 0; h < 2; ++h) {
-                    const __m512i p = _mm512_maddubs_epi16(q[h], _mm512_loadu_si512(a[b].qs + 128 * c + 64 * h));
-                    t = _mm512_add_epi32(t, _mm512_madd_epi16(p, _mm512_permutexvar_epi16(idx, scz)));
-                    idx = _mm512_add_epi16(idx, four);
-                }
+    // The float step of one block of one row: s = fma(float(T), d_w d_a, s).
+    static QFORGE_ALWAYS_INLINE __m128 step(__m128 s, const block& x, const q8_k::block& a) noexcept {
+        const __m256i t8 = q6_k_decoder<isa_level::avx512_vnni>::ints(x, a);
+        __m128i t = _mm_add_epi32(_mm256_castsi256_si128(t8), _mm256_extracti128_si256(t8, 1));
+        t = _mm_add_epi32(t, _mm_unpackhi_epi64(t, t));
+        t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 1));
+        const __m128 dd = _mm_mul_ss(_mm_set_ss(_cvtsh_ss(x.d.bits)), _mm_set_ss(a.d));
+        return _mm_fmadd_ss(_mm_cvtepi32_ps(t), dd, s);
+    }
+
+    // Rows r0..r1 against one activation row (y[r - r0]): two rows interleaved (two independent FMA chains),
+    // the integer part by the AVX2-shaped decoder of q6_k.hpp (VNNI vpdpwssd), one horizontal sum per block.
+    static void rows(const block* w, std::size_t nb, const q8_k::block* a, float* y, std::size_t r0,
+                     std::size_t r1) noexcept {
+        std::size_t r = r0;
+        for (; r + 2 <= r1; r += 2) {
+            const block* w0 = w + r * nb;
+            const block* w1 = w0 + nb;
+            __m128 s0 = _mm_setzero_ps(), s1 = _mm_setzero_ps();
+            for (std::size_t b = 0; b < nb; ++b) {
+                s0 = step(s0, w0[b], a[b]);
+                s1 = step(s1, w1[b], a[b]);
             }
-            const __m256i o8 = _mm256_madd_epi16(sc16, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[b].bsums)));
-            __m128i o = _mm_add_epi32(_mm256_castsi256_si128(o8), _mm256_extracti128_si256(o8, 1));
-            o = _mm_add_epi32(o, _mm_unpackhi_epi64(o, o));
-            o = _mm_add_epi32(o, _mm_shuffle_epi32(o, 1));
-            const std::int32_t T = _mm512_reduce_add_epi32(t) - 32 * _mm_cvtsi128_si32(o);
-            const __m128 dd = _mm_mul_ss(_mm_set_ss(_cvtsh_ss(x.d.bits)), _mm_set_ss(a[b].d));
-            s = _mm_fmadd_ss(_mm_cvtsi32_ss(_mm_setzero_ps(), T), dd, s);
+            y[r - r0] = _mm_cvtss_f32(s0);
+            y[r + 1 - r0] = _mm_cvtss_f32(s1);
         }
-        return _mm_cvtss_f32(s);
+        if (r < r1) {
+            __m128 s0 = _mm_setzero_ps();
+            for (std::size_t b = 0; b < nb; ++b) s0 = step(s0, w[r * nb + b], a[b]);
+            y[r - r0] = _mm_cvtss_f32(s0);
+        }
     }
 
     // Panel layout per super-block (81 lines): W[g][t] (64: group g of 16, values 4t..4t+3 of every row),
@@ -215,8 +214,8 @@ struct q6_k_vnni {
                 }
             }
         }
-        for (std::size_t r = full; r < r1; ++r)
-            for (std::size_t j = 0; j < n; ++j) y[j * w.rows + r] = row(w.data + r * nb, nb, xq + j * nb);
+        if (full < r1)
+            for (std::size_t j = 0; j < n; ++j) rows(w.data, nb, xq + j * nb, y + j * w.rows + full, full, r1);
     }
 };
 
