@@ -11,3 +11,12 @@ TEST(backend_q4_k, extreme_values) {
     for (std::uint8_t fill : {0x00, 0xff, 0x80, 0x7f, 0x3f})
         extreme_suite<q4_k>(fill, [](q4_k::block& b) { b.d = f16::from_bits(0x7bff); b.dmin = f16::from_bits(0x7bff); });
 }
+
+TEST(backend_q4_k, gemm_rows_do_not_depend_on_their_position) {
+    for (std::size_t n : {1u, 3u, 4u, 9u}) {
+        for_each_backend([&](const auto& be, const std::string& name) {
+            SCOPED_TRACE(name);
+            check_rows_independent_of_position<q4_k>(be, n);
+        }, false);
+    }
+}

@@ -1,16 +1,17 @@
-// qforge/backend/cpu/q6_k_vnni.hpp: q6_k x q8_k GEMV/GEMM on AVX-512 VNNI.
+// qforge/backend/cpu/q6_k_vnni.hpp: q6_k x q8_k GEMM with n >= 4 activation rows on AVX-512 VNNI.
 //
-// Arithmetic (the same in every path, so gemv == gemm row for row and any thread count gives the same
-// bits): per row and super-block, with sc the 16 signed group scales, u = the 6-bit quant + 32 (0..63), a
-// the q8_k quants and bsum16 the sums of each 16 of them,
+// GEMV and GEMM with n < 4 keep the kernels of q6_k.hpp (float lanes like ggml's AVX2 kernel: the fastest
+// GEMV). For n >= 4 this file's arithmetic: per row and super-block, with sc the 16 signed group scales,
+// u = the 6-bit quant + 32 (0..63), a the q8_k quants and bsum16 the sums of each 16 of them,
 //   T = sum_g sc_g * sum_i u(g, i) a(16g + i)  -  32 * sum_g sc_g * bsum16_g          (exact in int32)
 //   s = fma(float(T), d_w * d_a, s)                                                    (super-blocks in order)
+// in every path (the panel, and the rows past the last multiple of 16), so no thread count changes a bit.
+// The two arithmetics differ only by float summation order (within the tests' tolerance of the reference);
+// a q6_k GEMM row with n >= 4 is therefore not bit-identical to the GEMV of that row, unlike other formats.
 //
-// GEMV (and GEMM with few activation rows, and the last rows past a multiple of 16): one row at a time, the
-// integer part by q6_k.hpp's decoder (256-bit, vpdpwssd), one horizontal sum per super-block.
-// GEMM: each 16-row group is decoded and repacked once per call into a per-thread panel (lane p = 4 bytes of
-// row p per group and position, scales per row), then per group 4 vpdpbusd per activation row, multiplied
-// by the scales (vpmulld); the offset term is 8 vpdpwssd.
+// The panel: each 16-row group is decoded and repacked once per call into a per-thread buffer (lane p = 4
+// bytes of row p per group and position, scales per row); per group 4 vpdpbusd per activation row,
+// multiplied by the scales (vpmulld); the offset term is 8 vpdpwssd.
 #pragma once
 
 #include <cstddef>
@@ -71,26 +72,15 @@ struct q6_k_vnni {
         return _mm_fmadd_ss(_mm_cvtepi32_ps(t), dd, s);
     }
 
-    // Rows r0..r1 against one activation row (y[r - r0]): two rows interleaved (two independent FMA chains),
-    // the integer part by the AVX2-shaped decoder of q6_k.hpp (VNNI vpdpwssd), one horizontal sum per block.
+    // Rows r0..r1 against one activation row (y[r - r0]), one at a time: the integer part by the
+    // AVX2-shaped decoder of q6_k.hpp (VNNI vpdpwssd), one horizontal sum per block, then the float step.
+    // (Two rows interleaved were slower: register spills.)
     static void rows(const block* w, std::size_t nb, const q8_k::block* a, float* y, std::size_t r0,
                      std::size_t r1) noexcept {
-        std::size_t r = r0;
-        for (; r + 2 <= r1; r += 2) {
-            const block* w0 = w + r * nb;
-            const block* w1 = w0 + nb;
-            __m128 s0 = _mm_setzero_ps(), s1 = _mm_setzero_ps();
-            for (std::size_t b = 0; b < nb; ++b) {
-                s0 = step(s0, w0[b], a[b]);
-                s1 = step(s1, w1[b], a[b]);
-            }
-            y[r - r0] = _mm_cvtss_f32(s0);
-            y[r + 1 - r0] = _mm_cvtss_f32(s1);
-        }
-        if (r < r1) {
-            __m128 s0 = _mm_setzero_ps();
-            for (std::size_t b = 0; b < nb; ++b) s0 = step(s0, w[r * nb + b], a[b]);
-            y[r - r0] = _mm_cvtss_f32(s0);
+        for (std::size_t r = r0; r < r1; ++r) {
+            __m128 s = _mm_setzero_ps();
+            for (std::size_t b = 0; b < nb; ++b) s = step(s, w[r * nb + b], a[b]);
+            y[r - r0] = _mm_cvtss_f32(s);
         }
     }
 
@@ -192,9 +182,14 @@ struct q6_k_vnni {
     template <BlockFormat F>
     static void gemm(qmatrix_view<F> w, const q8_k::block* xq, std::size_t n, float* y, std::size_t r0,
                      std::size_t r1) {
-        const std::size_t nb = w.blocks_per_row();
+        // Few activation rows: the GEMV kernels of q6_k.hpp (the repack would cost more than it saves).
         constexpr std::size_t panel_min_rows = 4;
-        const std::size_t full = n < panel_min_rows ? r0 : r0 + (r1 - r0) / 16 * 16;
+        if (n < panel_min_rows) {
+            kquant_gemm<q6_k_decoder<isa_level::avx512_vnni>>(w, xq, n, y, r0, r1);
+            return;
+        }
+        const std::size_t nb = w.blocks_per_row();
+        const std::size_t full = r0 + (r1 - r0) / 16 * 16;
         if (full > r0) {
             thread_local std::vector<line> buf;
             if (buf.size() < lines_per_block * nb) buf.resize(lines_per_block * nb);
@@ -225,15 +220,7 @@ struct q6_k_vnni {
 
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
 namespace qforge {
-// These explicit specializations replace the generic K-quant kernels (q6_k.hpp) on this level.
-template <>
-struct kernel<op::gemv, cpu<avx512_vnni>, q6_k> {
-    static constexpr bool available = true;
-    static void run(const cpu<avx512_vnni>&, qmatrix_view<q6_k> w, const q8_k::block* xq, float* y, std::size_t r0,
-                    std::size_t r1) {
-        cpu_detail::q6_k_vnni::gemm(w, xq, 1, y, r0, r1);
-    }
-};
+// GEMM with n >= 4 on this level: the panel kernel (GEMV and n < 4 keep the kernels of q6_k.hpp).
 template <>
 struct kernel<op::gemm, cpu<avx512_vnni>, q6_k> {
     static constexpr bool available = true;
