@@ -114,4 +114,35 @@ struct kernel<op::gemm, threads<N, Inner>, F> {
     }
 };
 
+// The number of participants parallel_for uses on backend `be` (1 for a single-threaded backend).
+template <Backend B>
+std::size_t parallel_count(const B& be) noexcept {
+    if constexpr (requires { be.pool->size(); }) return be.pool->size();
+    else return 1;
+}
+
+// Runs fn(worker, i0, i1) on contiguous, disjoint ranges covering [0, n), one per participant of be's pool
+// (worker in [0, parallel_count(be))), or fn(0, 0, n) inline for a single-threaded backend. For work outside
+// the kernels (the engine's attention over prompt positions); allocates nothing.
+template <Backend B, class Fn>
+void parallel_for(const B& be, std::size_t n, Fn&& fn) {
+    if constexpr (requires { be.pool->size(); }) {
+        if (be.pool->size() > 1 && n > 1) {
+            struct ctx_t {
+                Fn* fn;
+                std::size_t n;
+            } ctx{&fn, n};
+            be.pool->run(
+                [](void* c, std::size_t index, std::size_t count) {
+                    auto* x = static_cast<ctx_t*>(c);
+                    const std::size_t i0 = x->n * index / count, i1 = x->n * (index + 1) / count;
+                    if (i0 < i1) (*x->fn)(index, i0, i1);
+                },
+                &ctx);
+            return;
+        }
+    }
+    if (n > 0) fn(std::size_t{0}, std::size_t{0}, n);
+}
+
 } // namespace qforge

@@ -203,9 +203,10 @@ private:
         h1_.assign(B * hidden, 0.0f);
         h3_.assign(B * hidden, 0.0f);
         logits_.assign(p_.vocab, 0.0f);
-        scores_.assign(p_.n_heads * ctx, 0.0f);
+        workers_ = parallel_count(be_);
+        scores_.assign(workers_ * p_.n_heads * ctx, 0.0f);
         rope_cs_.assign(p_.head_dim(), 0.0f);
-        kv_rows_.assign(2 * kv, 0.0f);
+        kv_rows_.assign(workers_ * 2 * kv, 0.0f);
         history_.assign(ctx, 0);
     }
 
@@ -223,7 +224,7 @@ private:
         for (std::size_t i = 0; i < n; ++i)
             llama_detail::embed_row(embd_, static_cast<std::size_t>(tokens[i]), x.subspan(i * dim, dim));
         const attention_shape shape{d_.n_heads, d_.n_kv_heads, hd};
-        const std::span<float> krow(kv_rows_.data(), kv), vrow(kv_rows_.data() + kv, kv);
+        const std::size_t score_stride = scores_.size() / workers_;
         for (std::size_t l = 0; l < d_.n_layers; ++l) {
             const layer& L = layers_[l];
             for (std::size_t i = 0; i < n; ++i) rms_norm(x.subspan(i * dim, dim), L.attn_norm, p_.eps, xb.subspan(i * dim, dim));
@@ -236,12 +237,16 @@ private:
                 apply_rope(k.subspan(i * kv, kv), hd, rope_cs_, p_.rope);
                 kv_.store(l, pos + i, k.subspan(i * kv, kv), v.subspan(i * kv, kv));
             }
-            for (std::size_t i = 0; i < n; ++i) {
-                attention(
-                    std::span<const float>(q.subspan(i * dim, dim)), shape, pos + i + 1,
-                    [&](std::size_t t) { return kv_.key(l, t, krow); }, [&](std::size_t t) { return kv_.value(l, t, vrow); },
-                    scores_, att.subspan(i * dim, dim));
-            }
+            // Prompt positions in parallel (each with its own scratch; the same arithmetic on any thread).
+            parallel_for(be_, n, [&](std::size_t worker, std::size_t i0, std::size_t i1) {
+                const std::span<float> krow(kv_rows_.data() + worker * 2 * kv, kv), vrow(krow.data() + kv, kv);
+                const std::span<float> scores(scores_.data() + worker * score_stride, score_stride);
+                for (std::size_t i = i0; i < i1; ++i)
+                    attention(
+                        std::span<const float>(q.subspan(i * dim, dim)), shape, pos + i + 1,
+                        [&](std::size_t t) { return kv_.key(l, t, krow); }, [&](std::size_t t) { return kv_.value(l, t, vrow); },
+                        scores, att.subspan(i * dim, dim));
+            });
             mm(L.wo, att, n, xb);
             for (std::size_t j = 0; j < n * dim; ++j) x[j] += xb[j];
             for (std::size_t i = 0; i < n; ++i) rms_norm(x.subspan(i * dim, dim), L.ffn_norm, p_.eps, xb.subspan(i * dim, dim));
@@ -260,6 +265,7 @@ private:
     model_params p_;
     Dims d_;
     Be be_;
+    std::size_t workers_ = 1; // parallel_for participants: scratch copies of scores_ and kv_rows_
     weight_t<token_embd> embd_;
     weight_t<output> out_;
     std::span<const float> out_norm_;
