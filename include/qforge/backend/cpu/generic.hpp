@@ -163,23 +163,27 @@ QFORGE_ALWAYS_INLINE __m256i stream_codes(const std::uint8_t* qs, std::size_t su
         const __m256i bit = _mm256_set1_epi64x(static_cast<std::int64_t>(0x8040201008040201ull));
         return _mm256_min_epu8(_mm256_and_si256(bytes, bit), _mm256_set1_epi8(1));
     } else {
-        // 3, 5, 6 bits: 8 codes = Bits bytes; spread each group of 8 codes to 8 bytes.
-        constexpr std::uint64_t mask = 0x0101010101010101ull * ((1u << Bits) - 1u);
-        std::uint64_t out[4];
+        // 3, 5, 6 bits: 8 codes = Bits bytes, spread to 8 bytes. Each group is read as a whole 8-byte word that
+        // stays inside the sub-block's 4 * Bits bytes (no over-read, no partial copies through memory that
+        // would stall store forwarding), shifted down to the group's first byte.
         const std::uint8_t* p = qs + 4 * Bits * sub;
+        std::uint64_t g[4];
         for (int t = 0; t < 4; ++t) {
-            std::uint64_t v = 0;
-            std::memcpy(&v, p + Bits * t, Bits);
+            constexpr int size = 4 * Bits;
+            const int at = Bits * t < size - 8 ? Bits * t : size - 8;
+            std::uint64_t v;
+            std::memcpy(&v, p + at, 8);
+            v >>= 8 * (Bits * t - at);
 #if defined(__BMI2__)
-            out[t] = _pdep_u64(v, mask);
+            g[t] = _pdep_u64(v, 0x0101010101010101ull * ((1u << Bits) - 1u));
 #else
             std::uint64_t r = 0;
             for (int i = 0; i < 8; ++i) r |= ((v >> (Bits * i)) & ((1u << Bits) - 1u)) << (8 * i);
-            out[t] = r;
-            (void)mask;
+            g[t] = r;
 #endif
         }
-        return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(out));
+        return _mm256_set_epi64x(static_cast<std::int64_t>(g[3]), static_cast<std::int64_t>(g[2]),
+                                 static_cast<std::int64_t>(g[1]), static_cast<std::int64_t>(g[0]));
     }
 }
 
@@ -212,6 +216,16 @@ struct group_affine_decoder {
             if (cnt == 4) {
                 const block& b = row[k0 / per];
                 return {_mm_set1_ps(scale_value(b.scale)), _mm_set1_ps(scale_value(b.bias))};
+            }
+        } else if constexpr (std::is_same_v<S, f16>) {
+            if (cnt == 4) {
+                // Lane i's (scale, bias) f16 pair is the first 4 bytes of block (k0 + i) / per: widen the four
+                // pairs at once and split them into scales (low half) and biases (high half).
+                std::int32_t sb[4];
+                for (std::size_t i = 0; i < 4; ++i) std::memcpy(&sb[i], &row[(k0 + i) / per], 4);
+                const __m256 v = _mm256_permutevar8x32_ps(_mm256_cvtph_ps(_mm_set_epi32(sb[3], sb[2], sb[1], sb[0])),
+                                                          _mm256_set_epi32(7, 5, 3, 1, 6, 4, 2, 0));
+                return {_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1)};
             }
         }
         alignas(16) float s[4] = {0, 0, 0, 0}, bb[4] = {0, 0, 0, 0};
@@ -260,6 +274,18 @@ struct block_int_decoder {
             if (cnt == 4) {
                 const block& b = row[k0 / per];
                 return {_mm_set1_ps(scale(b)), _mm_set1_epi32(static_cast<int>(format::zero_point_of(b)))};
+            }
+        } else if constexpr (std::is_same_v<S, f16>) {
+            if (cnt == 4) {
+                std::uint16_t h[4];
+                std::int32_t z[4];
+                for (std::size_t i = 0; i < 4; ++i) {
+                    std::memcpy(&h[i], row[(k0 + i) / per].scale, 2);
+                    z[i] = static_cast<std::int32_t>(format::zero_point_of(row[(k0 + i) / per]));
+                }
+                return {_mm_cvtph_ps(_mm_set_epi16(0, 0, 0, 0, static_cast<short>(h[3]), static_cast<short>(h[2]),
+                                                   static_cast<short>(h[1]), static_cast<short>(h[0]))),
+                        _mm_set_epi32(z[3], z[2], z[1], z[0])};
             }
         }
         alignas(16) float s[4] = {0, 0, 0, 0};
