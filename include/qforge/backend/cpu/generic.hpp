@@ -23,7 +23,8 @@
 // SSE4.2 has no kernel here: it runs on `reference`.
 //
 // The activations are repacked once per call (gen_act_pack): per row the quants with a per-format
-// permutation (so that a 4- or 2-bit weight decodes with plain shifts and masks), the sums sa (exact int32)
+// permutation (so that a 4- or 2-bit weight decodes with plain shifts and masks; 4-bit codes two sub-blocks
+// per 32-byte load, low nibbles against even quants, high against odd), the sums sa (exact int32)
 // and the scales as floats.
 #pragma once
 
@@ -61,13 +62,15 @@ namespace cpu_detail::gen {
 // ---- activation packing ---------------------------------------------------------------------------------
 
 // The order in which a decoder returns the 32 codes of a sub-block: position p holds code perm[p].
-enum class code_order { identity, nibbles, crumbs };
+// nibble_pairs: 4-bit codes, two sub-blocks k, k+1 (k even) at a time: the first 32 bytes hold the even-index
+// quants of k then of k+1, the next 32 the odd-index quants of k then of k+1 (the low and high nibbles of the
+// two sub-blocks' 32 code bytes).
+enum class code_order { identity, nibble_pairs, crumbs };
 
 constexpr std::array<std::uint8_t, 32> order_table(code_order o) noexcept {
     std::array<std::uint8_t, 32> t{};
     for (std::size_t p = 0; p < 32; ++p) {
-        if (o == code_order::nibbles) t[p] = static_cast<std::uint8_t>(p < 16 ? 2 * p : 2 * (p - 16) + 1);
-        else if (o == code_order::crumbs) t[p] = static_cast<std::uint8_t>(4 * (p % 8) + p / 8);
+        if (o == code_order::crumbs) t[p] = static_cast<std::uint8_t>(4 * (p % 8) + p / 8);
         else t[p] = static_cast<std::uint8_t>(p);
     }
     return t;
@@ -95,7 +98,13 @@ public:
             for (std::size_t b = 0; b < p.k4_; ++b) {
                 std::int8_t* q = p.qs_.data() + 32 * (j * p.k4_ + b);
                 if (b >= k) {
-                    std::memset(q, 0, 32);
+                    if constexpr (Order == code_order::nibble_pairs) {
+                        std::int8_t* pair = p.qs_.data() + 32 * (j * p.k4_ + (b & ~std::size_t{1}));
+                        std::memset(pair + 16 * (b % 2), 0, 16);
+                        std::memset(pair + 32 + 16 * (b % 2), 0, 16);
+                    } else {
+                        std::memset(q, 0, 32);
+                    }
                     p.sa_[j * p.k4_ + b] = 0;
                     p.d_[j * p.k4_ + b] = 0.0f;
                     continue;
@@ -103,8 +112,16 @@ public:
                 const q8_0::block& x = xq[j * k + b];
                 std::int32_t s = 0;
                 for (std::size_t i = 0; i < 32; ++i) {
-                    q[i] = x.qs[perm[i]];
+                    if constexpr (Order != code_order::nibble_pairs) q[i] = x.qs[perm[i]];
                     s += x.qs[i];
+                }
+                if constexpr (Order == code_order::nibble_pairs) {
+                    // q is slot b of the pair (b & ~1, b | 1): this block's quants go to the lane b % 2 of both.
+                    std::int8_t* pair = p.qs_.data() + 32 * (j * p.k4_ + (b & ~std::size_t{1}));
+                    for (std::size_t i = 0; i < 16; ++i) {
+                        pair[16 * (b % 2) + i] = x.qs[2 * i];
+                        pair[32 + 16 * (b % 2) + i] = x.qs[2 * i + 1];
+                    }
                 }
                 p.sa_[j * p.k4_ + b] = s;
                 p.d_[j * p.k4_ + b] = x.d.to_float();
@@ -138,17 +155,13 @@ enum class code_kind { small_unsigned, unsigned8, signed8 };
 
 // The 32 codes of sub-block `sub` of a little-endian bit stream of Bits-bit codes, in order_of<Bits>.
 template <int Bits>
-inline constexpr code_order order_of = Bits == 4 ? code_order::nibbles : Bits == 2 ? code_order::crumbs
+inline constexpr code_order order_of = Bits == 4 ? code_order::nibble_pairs : Bits == 2 ? code_order::crumbs
                                                                                     : code_order::identity;
 
 template <int Bits>
 QFORGE_ALWAYS_INLINE __m256i stream_codes(const std::uint8_t* qs, std::size_t sub) noexcept {
     if constexpr (Bits == 8) {
         return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs + 32 * sub));
-    } else if constexpr (Bits == 4) {
-        const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs + 16 * sub));
-        const __m128i m = _mm_set1_epi8(0x0f);
-        return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(b, 4), m), _mm_and_si128(b, m));
     } else if constexpr (Bits == 2) {
         std::int64_t v;
         std::memcpy(&v, qs + 8 * sub, 8);
@@ -426,7 +439,76 @@ QFORGE_ALWAYS_INLINE float hsum4(__m128 s) noexcept {
 
 // ---- the driver ----------------------------------------------------------------------------------------
 
+// 4-bit codes of sub-blocks k, k+1 (k even; `valid` of them exist): their 2 x 16 code bytes, then the low
+// nibbles (x) and the high nibbles (y), in the nibble_pairs order of the packed activations.
+template <class D>
+QFORGE_ALWAYS_INLINE void nibble_pair(const typename D::block* row, std::size_t k, std::size_t valid, __m256i& x,
+                                      __m256i& y) noexcept {
+    constexpr std::size_t per = D::per;
+    __m256i b;
+    if (valid >= 2) {
+        if constexpr (per >= 2)
+            b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row[k / per].qs + 16 * (k % per)));
+        else
+            b = _mm256_set_m128i(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row[k + 1].qs)),
+                                 _mm_loadu_si128(reinterpret_cast<const __m128i*>(row[k].qs)));
+    } else if (valid == 1) {
+        b = _mm256_zextsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row[k / per].qs + 16 * (k % per))));
+    } else {
+        b = _mm256_setzero_si256();
+    }
+    const __m256i m = _mm256_set1_epi8(0x0f);
+    x = _mm256_and_si256(b, m);
+    y = _mm256_and_si256(_mm256_srli_epi16(b, 4), m);
+}
+
+// sum(x * ax) + sum(y * ay) per int32 lane: lanes 0-3 belong to the pair's first sub-block, 4-7 to its second.
+template <isa_level L>
+QFORGE_ALWAYS_INLINE __m256i pair_dot(__m256i x, __m256i ax, __m256i y, __m256i ay) noexcept {
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+    if constexpr (L == isa_level::avx512_vnni)
+        return _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), x, ax), y, ay);
+#endif
+    // Codes <= 15: each int16 pair sum is at most 2 * 15 * 128, two of them fit easily.
+    return _mm256_madd_epi16(_mm256_add_epi16(_mm256_maddubs_epi16(x, ax), _mm256_maddubs_epi16(y, ay)),
+                             _mm256_set1_epi16(1));
+}
+
+// Pair sums q01 (sub-blocks 0, 1 in lanes 0-3, 4-7) and q23 -> the 4 sub-block sums in order (exact).
+QFORGE_ALWAYS_INLINE __m128i reduce_pairs(__m256i q01, __m256i q23) noexcept {
+    const __m256i h = _mm256_hadd_epi32(q01, q23); // [s0 s0 s2 s2 | s1 s1 s3 s3] (halves)
+    const __m128i r = _mm_hadd_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1)); // s0 s2 s1 s3
+    return _mm_shuffle_epi32(r, _MM_SHUFFLE(3, 1, 2, 0));
+}
+
 template <isa_level L, class D, std::size_t R, std::size_t C>
+    requires(D::order == code_order::nibble_pairs)
+QFORGE_ALWAYS_INLINE void quad(const typename D::block* const* w, const act_row* a, std::size_t k0, std::size_t cnt,
+                               __m128 (&acc)[R][C]) noexcept {
+    __m256i x[R][2], y[R][2];
+    typename D::wp wp[R];
+    for (std::size_t r = 0; r < R; ++r) {
+        nibble_pair<D>(w[r], k0, cnt, x[r][0], y[r][0]);
+        nibble_pair<D>(w[r], k0 + 2, cnt > 2 ? cnt - 2 : 0, x[r][1], y[r][1]);
+        wp[r] = D::params(w[r], k0, cnt);
+    }
+    for (std::size_t c = 0; c < C; ++c) {
+        const std::int8_t* q = a[c].qs + 32 * k0;
+        const __m128i sa = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a[c].sa + k0));
+        const __m128 d = _mm_loadu_ps(a[c].d + k0);
+        const __m256i a0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
+        const __m256i a1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 32));
+        const __m256i a2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 64));
+        const __m256i a3 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 96));
+        for (std::size_t r = 0; r < R; ++r) {
+            const __m128i qa = reduce_pairs(pair_dot<L>(x[r][0], a0, y[r][0], a1), pair_dot<L>(x[r][1], a2, y[r][1], a3));
+            acc[r][c] = _mm_add_ps(acc[r][c], D::term(wp[r], qa, sa, d));
+        }
+    }
+}
+
+template <isa_level L, class D, std::size_t R, std::size_t C>
+    requires(D::order != code_order::nibble_pairs)
 QFORGE_ALWAYS_INLINE void quad(const typename D::block* const* w, const act_row* a, std::size_t k0, std::size_t cnt,
                                __m128 (&acc)[R][C]) noexcept {
     using dotk = int_dot<L, D::kind>;
