@@ -23,7 +23,10 @@ inline constexpr std::size_t dim = 4096;
 using bench_formats = boost::mp11::mp_list<qforge::f32, qforge::f16_format, qforge::bf16_format, qforge::q4_0,
                                            qforge::q4_1, qforge::q5_0, qforge::q5_1, qforge::q8_0, qforge::q2_k,
                                            qforge::q3_k, qforge::q4_k, qforge::q5_k, qforge::q6_k, qforge::iq4_nl,
-                                           qforge::iq4_xs, qforge::tq1_0, qforge::tq2_0, qforge::mxfp4>;
+                                           qforge::iq4_xs, qforge::tq1_0, qforge::tq2_0, qforge::mxfp4,
+                                           qforge::group_affine<4, 64>, qforge::group_affine<8, 64>,
+                                           qforge::block_int<4, 32>, qforge::block_int<4, 128, true>,
+                                           qforge::per_channel<std::int8_t, true>::row<dim>, qforge::binary<128>>;
 
 inline std::vector<float> gaussian(std::size_t n, unsigned seed) {
     std::mt19937 gen(seed);

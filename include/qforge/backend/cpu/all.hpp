@@ -4,6 +4,7 @@
 
 #include "qforge/backend/cpu/arch.hpp"
 #include "qforge/backend/cpu/f32.hpp"
+#include "qforge/backend/cpu/generic.hpp"
 #include "qforge/backend/cpu/half.hpp"
 #include "qforge/backend/cpu/iq4_nl.hpp"
 #include "qforge/backend/cpu/iq4_xs.hpp"
