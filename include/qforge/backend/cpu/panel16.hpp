@@ -69,12 +69,14 @@ struct panel_act_pack {
     }
 };
 
+// One 64-byte line of a per-thread panel buffer.
+struct alignas(64) panel_line {
+    std::uint8_t bytes[64];
+};
+
 // The per-thread panel of one 16-row group: per block 8 x 64 decoded bytes, then 16 float scales.
 struct panel_buffer {
-    struct alignas(64) line {
-        std::uint8_t bytes[64];
-    };
-    std::vector<line> lines; // 9 per block
+    std::vector<panel_line> lines; // 9 per block
     static __m512i* get(std::size_t nb) {
         thread_local panel_buffer p;
         if (p.lines.size() < 9 * nb) p.lines.resize(9 * nb);
@@ -91,6 +93,24 @@ QFORGE_ALWAYS_INLINE __m512i load4(const std::uint8_t* p, std::size_t row_bytes,
     v = _mm512_inserti32x4(v, at(1), 1);
     v = _mm512_inserti32x4(v, at(2), 2);
     return _mm512_inserti32x4(v, at(3), 3);
+}
+
+// 4 x 4 transpose of dwords within each 128-bit lane: x[g] lane l = row 4l + g -> out[t] dword 4l + g =
+// dword t of that row (lane p of out[t] = 4 consecutive bytes of row p).
+QFORGE_ALWAYS_INLINE void transpose4x4_epi32(const __m512i* x, __m512i* out) noexcept {
+    const __m512i t0 = _mm512_unpacklo_epi32(x[0], x[1]), t1 = _mm512_unpackhi_epi32(x[0], x[1]);
+    const __m512i t2 = _mm512_unpacklo_epi32(x[2], x[3]), t3 = _mm512_unpackhi_epi32(x[2], x[3]);
+    out[0] = _mm512_unpacklo_epi64(t0, t2);
+    out[1] = _mm512_unpackhi_epi64(t0, t2);
+    out[2] = _mm512_unpacklo_epi64(t1, t3);
+    out[3] = _mm512_unpackhi_epi64(t1, t3);
+}
+
+// 4 bytes at p broadcast to every dword (an activation quad for vpdpbusd).
+QFORGE_ALWAYS_INLINE __m512i bcast4(const void* p) noexcept {
+    std::int32_t v;
+    std::memcpy(&v, p, 4);
+    return _mm512_set1_epi32(v);
 }
 
 // The decoded bytes of 4-bit formats: D::u8 maps nibbles (bytes 0..15) to the unsigned values.
@@ -160,17 +180,6 @@ struct panel16 {
         _mm512_storeu_ps(y, s);
     }
 
-    // 4 x 4 transpose of dwords within each 128-bit lane: x[g] lane l = row 4l + g -> out[t] dword 4l + g =
-    // dword t of that row (lane p of out[t] = 4 consecutive values of row p).
-    static QFORGE_ALWAYS_INLINE void transpose(const __m512i* x, __m512i* out) noexcept {
-        const __m512i t0 = _mm512_unpacklo_epi32(x[0], x[1]), t1 = _mm512_unpackhi_epi32(x[0], x[1]);
-        const __m512i t2 = _mm512_unpacklo_epi32(x[2], x[3]), t3 = _mm512_unpackhi_epi32(x[2], x[3]);
-        out[0] = _mm512_unpacklo_epi64(t0, t2);
-        out[1] = _mm512_unpackhi_epi64(t0, t2);
-        out[2] = _mm512_unpacklo_epi64(t1, t3);
-        out[3] = _mm512_unpackhi_epi64(t1, t3);
-    }
-
     // Repacks rows 0..15 (at w) into the panel: per block W[t] (t < 4) = values 4t..4t+3 of every row (lane
     // p = row p), W[4 + t] = values 16 + 4t.., then the 16 scales as floats.
     static void build(const block* w, std::size_t nb, __m512i* panel) noexcept {
@@ -182,18 +191,12 @@ struct panel16 {
             const std::uint8_t* blk = base + b * bs;
             __m512i lo[4], hi[4], W[8];
             for (std::size_t g = 0; g < 4; ++g) D::rows4(blk + offsetof(block, qs), row_bytes, g, lo[g], hi[g]);
-            transpose(lo, W);
-            transpose(hi, W + 4);
+            transpose4x4_epi32(lo, W);
+            transpose4x4_epi32(hi, W + 4);
             __m512i* out = panel + b * 9;
             for (std::size_t t = 0; t < 8; ++t) _mm512_store_si512(out + t, W[t]);
             _mm512_store_ps(reinterpret_cast<float*>(out + 8), scales16(blk + offsetof(block, d), offs));
         }
-    }
-
-    static QFORGE_ALWAYS_INLINE __m512i bcast(const std::int8_t* p) noexcept {
-        std::int32_t v;
-        std::memcpy(&v, p, 4);
-        return _mm512_set1_epi32(v);
     }
 
     // The panel (16 rows) against activation rows j .. j + C - 1; y + c * y_stride gets row j + c's outputs.
@@ -210,14 +213,14 @@ struct panel16 {
             const __m512 dw = _mm512_load_ps(reinterpret_cast<const float*>(pw + 8));
             for (std::size_t c = 0; c < C; ++c) {
                 const std::int8_t* q = a[c][b].qs;
-                __m512i i0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), W[0], bcast(q));
-                __m512i i1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), W[4], bcast(q + 16));
-                i0 = _mm512_dpbusd_epi32(i0, W[1], bcast(q + 4));
-                i1 = _mm512_dpbusd_epi32(i1, W[5], bcast(q + 20));
-                i0 = _mm512_dpbusd_epi32(i0, W[2], bcast(q + 8));
-                i1 = _mm512_dpbusd_epi32(i1, W[6], bcast(q + 24));
-                i0 = _mm512_dpbusd_epi32(i0, W[3], bcast(q + 12));
-                i1 = _mm512_dpbusd_epi32(i1, W[7], bcast(q + 28));
+                __m512i i0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), W[0], bcast4(q));
+                __m512i i1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), W[4], bcast4(q + 16));
+                i0 = _mm512_dpbusd_epi32(i0, W[1], bcast4(q + 4));
+                i1 = _mm512_dpbusd_epi32(i1, W[5], bcast4(q + 20));
+                i0 = _mm512_dpbusd_epi32(i0, W[2], bcast4(q + 8));
+                i1 = _mm512_dpbusd_epi32(i1, W[6], bcast4(q + 24));
+                i0 = _mm512_dpbusd_epi32(i0, W[3], bcast4(q + 12));
+                i1 = _mm512_dpbusd_epi32(i1, W[7], bcast4(q + 28));
                 const __m512i i = _mm512_sub_epi32(_mm512_add_epi32(i0, i1), _mm512_set1_epi32(acorr[c][b]));
                 s[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i), _mm512_mul_ps(dw, _mm512_set1_ps(ad[c][b])), s[c]);
             }

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "qforge/backend/cpu/kquant_blocks.hpp"
+#include "qforge/backend/cpu/panel16.hpp"
 #include "qforge/backend/cpu/q4_k.hpp"
 #include "qforge/backend/kernel.hpp"
 #include "qforge/backend/tags.hpp"
@@ -43,9 +44,7 @@ namespace qforge::cpu_detail {
 
 struct q4_k_vnni {
     using block = q4_k::block;
-    struct alignas(64) line {
-        std::uint8_t bytes[64];
-    };
+    using line = panel_line;
 
     // Per activation super-block, once per call: bsum32 as int16 (the panel's mins term) and the scale.
     struct act {
@@ -115,8 +114,8 @@ struct q4_k_vnni {
                         hi[g] = _mm512_and_si512(_mm512_srli_epi16(x, 4), m4);
                     }
                     __m512i tl[4], th[4];
-                    transpose4x4(lo, tl);
-                    transpose4x4(hi, th);
+                    transpose4x4_epi32(lo, tl);
+                    transpose4x4_epi32(hi, th);
                     for (std::size_t t = 0; t < 4; ++t) {
                         _mm512_store_si512(W + 8 * (2 * k) + 4 * h + t, tl[t]);
                         _mm512_store_si512(W + 8 * (2 * k + 1) + 4 * h + t, th[t]);
@@ -143,31 +142,6 @@ struct q4_k_vnni {
         }
     }
 
-    // 16 bytes at p + (4l + g) * row_bytes for l = 0..3, one 128-bit lane each.
-    static QFORGE_ALWAYS_INLINE __m512i load4(const std::uint8_t* p, std::size_t row_bytes, std::size_t g) noexcept {
-        const auto at = [&](std::size_t l) {
-            return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + (4 * l + g) * row_bytes));
-        };
-        __m512i v = _mm512_castsi128_si512(at(0));
-        v = _mm512_inserti32x4(v, at(1), 1);
-        v = _mm512_inserti32x4(v, at(2), 2);
-        return _mm512_inserti32x4(v, at(3), 3);
-    }
-    static QFORGE_ALWAYS_INLINE void transpose4x4(const __m512i* x, __m512i* out) noexcept {
-        const __m512i t0 = _mm512_unpacklo_epi32(x[0], x[1]), t1 = _mm512_unpackhi_epi32(x[0], x[1]);
-        const __m512i t2 = _mm512_unpacklo_epi32(x[2], x[3]), t3 = _mm512_unpackhi_epi32(x[2], x[3]);
-        out[0] = _mm512_unpacklo_epi64(t0, t2);
-        out[1] = _mm512_unpackhi_epi64(t0, t2);
-        out[2] = _mm512_unpacklo_epi64(t1, t3);
-        out[3] = _mm512_unpackhi_epi64(t1, t3);
-    }
-
-    static QFORGE_ALWAYS_INLINE __m512i bcast(const void* p) noexcept {
-        std::int32_t v;
-        std::memcpy(&v, p, 4);
-        return _mm512_set1_epi32(v);
-    }
-
     // The panel against C activation rows (a[c] = their super-blocks, b32[c], ad[c] from act::pack).
     template <std::size_t C>
     static QFORGE_ALWAYS_INLINE void tile(const line* panel, std::size_t nb, const q8_k::block* const* a,
@@ -185,14 +159,14 @@ struct q4_k_vnni {
                 const __m512i sc = _mm512_load_si512(P + 64 + g);
                 for (std::size_t c = 0; c < C; ++c) {
                     const std::int8_t* q = a[c][b].qs + 32 * g;
-                    __m512i p0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), W[0], bcast(q));
-                    __m512i p1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), W[4], bcast(q + 16));
-                    p0 = _mm512_dpbusd_epi32(p0, W[1], bcast(q + 4));
-                    p1 = _mm512_dpbusd_epi32(p1, W[5], bcast(q + 20));
-                    p0 = _mm512_dpbusd_epi32(p0, W[2], bcast(q + 8));
-                    p1 = _mm512_dpbusd_epi32(p1, W[6], bcast(q + 24));
-                    p0 = _mm512_dpbusd_epi32(p0, W[3], bcast(q + 12));
-                    p1 = _mm512_dpbusd_epi32(p1, W[7], bcast(q + 28));
+                    __m512i p0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), W[0], bcast4(q));
+                    __m512i p1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), W[4], bcast4(q + 16));
+                    p0 = _mm512_dpbusd_epi32(p0, W[1], bcast4(q + 4));
+                    p1 = _mm512_dpbusd_epi32(p1, W[5], bcast4(q + 20));
+                    p0 = _mm512_dpbusd_epi32(p0, W[2], bcast4(q + 8));
+                    p1 = _mm512_dpbusd_epi32(p1, W[6], bcast4(q + 24));
+                    p0 = _mm512_dpbusd_epi32(p0, W[3], bcast4(q + 12));
+                    p1 = _mm512_dpbusd_epi32(p1, W[7], bcast4(q + 28));
                     I[c] = _mm512_add_epi32(I[c], _mm512_mullo_epi32(_mm512_add_epi32(p0, p1), sc));
                 }
             }
@@ -200,10 +174,10 @@ struct q4_k_vnni {
             const __m512 dmin = _mm512_load_ps(reinterpret_cast<const float*>(P + 77));
             for (std::size_t c = 0; c < C; ++c) {
                 const std::int16_t* bs = b32[c] + 8 * b;
-                __m512i M = _mm512_dpwssd_epi32(_mm512_setzero_si512(), _mm512_load_si512(P + 72), bcast(bs));
-                M = _mm512_dpwssd_epi32(M, _mm512_load_si512(P + 73), bcast(bs + 2));
-                M = _mm512_dpwssd_epi32(M, _mm512_load_si512(P + 74), bcast(bs + 4));
-                M = _mm512_dpwssd_epi32(M, _mm512_load_si512(P + 75), bcast(bs + 6));
+                __m512i M = _mm512_dpwssd_epi32(_mm512_setzero_si512(), _mm512_load_si512(P + 72), bcast4(bs));
+                M = _mm512_dpwssd_epi32(M, _mm512_load_si512(P + 73), bcast4(bs + 2));
+                M = _mm512_dpwssd_epi32(M, _mm512_load_si512(P + 74), bcast4(bs + 4));
+                M = _mm512_dpwssd_epi32(M, _mm512_load_si512(P + 75), bcast4(bs + 6));
                 const __m512 da = _mm512_set1_ps(ad[c][b]);
                 const __m512 dm = _mm512_xor_ps(_mm512_mul_ps(dmin, da), _mm512_set1_ps(-0.0f));
                 s[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(I[c]), _mm512_mul_ps(d, da), s[c]);

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "qforge/backend/cpu/kquant_blocks.hpp"
+#include "qforge/backend/cpu/panel16.hpp"
 #include "qforge/backend/cpu/q6_k.hpp"
 #include "qforge/backend/kernel.hpp"
 #include "qforge/backend/tags.hpp"
@@ -42,9 +43,7 @@ namespace qforge::cpu_detail {
 
 struct q6_k_vnni {
     using block = q6_k::block;
-    struct alignas(64) line {
-        std::uint8_t bytes[64];
-    };
+    using line = panel_line;
 
     // The unsigned 6-bit values of one super-block half c (values 128c .. 128c + 127) in two registers:
     // lo = values 128c + 0..63, hi = 128c + 64..127 (each 64 bytes in value order).
@@ -110,12 +109,7 @@ struct q6_k_vnni {
                     v = _mm512_inserti32x4(v, _mm_load_si128(reinterpret_cast<const __m128i*>(u[8 + k] + 16 * g)), 2);
                     x[k] = _mm512_inserti32x4(v, _mm_load_si128(reinterpret_cast<const __m128i*>(u[12 + k] + 16 * g)), 3);
                 }
-                const __m512i t0 = _mm512_unpacklo_epi32(x[0], x[1]), t1 = _mm512_unpackhi_epi32(x[0], x[1]);
-                const __m512i t2 = _mm512_unpacklo_epi32(x[2], x[3]), t3 = _mm512_unpackhi_epi32(x[2], x[3]);
-                t[0] = _mm512_unpacklo_epi64(t0, t2);
-                t[1] = _mm512_unpackhi_epi64(t0, t2);
-                t[2] = _mm512_unpacklo_epi64(t1, t3);
-                t[3] = _mm512_unpackhi_epi64(t1, t3);
+                transpose4x4_epi32(x, t);
                 for (std::size_t k = 0; k < 4; ++k) _mm512_store_si512(P + 4 * g + k, t[k]);
             }
             alignas(64) std::int32_t sc[16][16];
@@ -135,12 +129,6 @@ struct q6_k_vnni {
         }
     }
 
-    static QFORGE_ALWAYS_INLINE __m512i bcast(const void* p) noexcept {
-        std::int32_t v;
-        std::memcpy(&v, p, 4);
-        return _mm512_set1_epi32(v);
-    }
-
     template <std::size_t C>
     static QFORGE_ALWAYS_INLINE void tile(const line* panel, std::size_t nb, const q8_k::block* const* a, float* y,
                                           std::size_t y_stride) noexcept {
@@ -156,14 +144,14 @@ struct q6_k_vnni {
                 const __m512i sc0 = _mm512_load_si512(P + 64 + g), sc1 = _mm512_load_si512(P + 65 + g);
                 for (std::size_t c = 0; c < C; ++c) {
                     const std::int8_t* q = a[c][b].qs + 16 * g;
-                    __m512i p0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), W[0], bcast(q));
-                    __m512i p1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), W[4], bcast(q + 16));
-                    p0 = _mm512_dpbusd_epi32(p0, W[1], bcast(q + 4));
-                    p1 = _mm512_dpbusd_epi32(p1, W[5], bcast(q + 20));
-                    p0 = _mm512_dpbusd_epi32(p0, W[2], bcast(q + 8));
-                    p1 = _mm512_dpbusd_epi32(p1, W[6], bcast(q + 24));
-                    p0 = _mm512_dpbusd_epi32(p0, W[3], bcast(q + 12));
-                    p1 = _mm512_dpbusd_epi32(p1, W[7], bcast(q + 28));
+                    __m512i p0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), W[0], bcast4(q));
+                    __m512i p1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), W[4], bcast4(q + 16));
+                    p0 = _mm512_dpbusd_epi32(p0, W[1], bcast4(q + 4));
+                    p1 = _mm512_dpbusd_epi32(p1, W[5], bcast4(q + 20));
+                    p0 = _mm512_dpbusd_epi32(p0, W[2], bcast4(q + 8));
+                    p1 = _mm512_dpbusd_epi32(p1, W[6], bcast4(q + 24));
+                    p0 = _mm512_dpbusd_epi32(p0, W[3], bcast4(q + 12));
+                    p1 = _mm512_dpbusd_epi32(p1, W[7], bcast4(q + 28));
                     I[c] = _mm512_add_epi32(I[c], _mm512_add_epi32(_mm512_mullo_epi32(p0, sc0), _mm512_mullo_epi32(p1, sc1)));
                 }
             }
@@ -171,7 +159,7 @@ struct q6_k_vnni {
             for (std::size_t c = 0; c < C; ++c) {
                 const std::int16_t* bs = a[c][b].bsums;
                 __m512i O = _mm512_setzero_si512();
-                for (std::size_t p = 0; p < 8; ++p) O = _mm512_dpwssd_epi32(O, _mm512_load_si512(P + 80 + p), bcast(bs + 2 * p));
+                for (std::size_t p = 0; p < 8; ++p) O = _mm512_dpwssd_epi32(O, _mm512_load_si512(P + 80 + p), bcast4(bs + 2 * p));
                 const __m512i T = _mm512_sub_epi32(I[c], _mm512_slli_epi32(O, 5));
                 s[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(T), _mm512_mul_ps(d, _mm512_set1_ps(a[c][b].d)), s[c]);
             }
