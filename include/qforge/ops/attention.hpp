@@ -40,28 +40,15 @@ void attention(std::span<const float> q, attention_shape s, std::size_t n_ctx, K
         throw error(errc::shape, "attention: q/out must hold n_heads*head_dim floats and scores n_heads*n_ctx");
     const std::size_t group = s.n_heads / s.n_kv_heads;
     const float scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim));
-    // Scores: each q.k is one sequential sum over i (dot = dot + q[i] * k[i], i in order). Eight positions
-    // are summed side by side (eight independent chains instead of one add-latency chain), with exactly the
-    // operations of a one-position loop.
-    constexpr std::size_t lanes = 8;
-    for (std::size_t t0 = 0; t0 < n_ctx; t0 += lanes) {
-        const std::size_t nt = n_ctx - t0 < lanes ? n_ctx - t0 : lanes;
-        const float* kp[lanes];
-        for (std::size_t j = 0; j < nt; ++j) {
-            const std::span<const float> k = key_row(t0 + j);
-            if (k.size() != kv_dim) throw error(errc::shape, "attention: a key row is not kv_dim floats");
-            kp[j] = k.data();
-        }
-        for (std::size_t j = nt; j < lanes; ++j) kp[j] = kp[0]; // padding lanes: computed, never stored
+    for (std::size_t t = 0; t < n_ctx; ++t) {
+        const std::span<const float> k = key_row(t);
+        if (k.size() != kv_dim) throw error(errc::shape, "attention: a key row is not kv_dim floats");
         for (std::size_t h = 0; h < s.n_heads; ++h) {
             const float* qh = q.data() + h * s.head_dim;
-            const std::size_t off = (h / group) * s.head_dim;
-            float acc[lanes] = {};
-            for (std::size_t i = 0; i < s.head_dim; ++i) {
-                const float qv = qh[i];
-                for (std::size_t j = 0; j < lanes; ++j) acc[j] = acc[j] + qv * kp[j][off + i];
-            }
-            for (std::size_t j = 0; j < nt; ++j) scores[h * n_ctx + t0 + j] = acc[j] * scale;
+            const float* kh = k.data() + (h / group) * s.head_dim;
+            float dot = 0.0f;
+            for (std::size_t i = 0; i < s.head_dim; ++i) dot += qh[i] * kh[i];
+            scores[h * n_ctx + t] = dot * scale;
         }
     }
     for (std::size_t h = 0; h < s.n_heads; ++h) softmax(scores.subspan(h * n_ctx, n_ctx));
