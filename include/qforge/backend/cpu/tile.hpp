@@ -34,7 +34,9 @@
 
 namespace qforge::cpu_detail {
 
-inline constexpr std::size_t prefetch_bytes = 768;
+// 2 KiB ahead: measured on the 110M model's q6_k classifier (32000 rows of 630 bytes, streamed from DRAM), 768
+// bytes ahead left it at 13 GB/s, 1.5-6 KiB reached 15-20 GB/s; hot (L2/L3) GEMV is unchanged.
+inline constexpr std::size_t prefetch_bytes = 2048;
 
 template <class K, std::size_t R, std::size_t C, class WBlock>
 QFORGE_ALWAYS_INLINE void tile(const WBlock* const* w, const typename K::arow* a, std::size_t nb, float* y,
