@@ -186,6 +186,22 @@ void check_golden_dot(const B& be, const std::string& folder) {
 
 namespace qforge_test {
 
+// Zero weights give exact zeros on every backend; 301 rows x 7 activation rows give the same bits on 1..4
+// threads.
+template <qforge::BlockFormat F>
+void check_zeros_and_thread_invariance(std::size_t cols) {
+    using namespace qforge;
+    const auto z = make_matrix<F>(std::vector<float>(9 * cols, 0.0f), 9, cols);
+    const auto x = random_floats(cols, 4);
+    for_each_backend([&](const auto& be, const std::string& name) {
+        std::vector<float> y(9, 1.0f);
+        gemv(be, z.view(), x, std::span<float>(y));
+        for (float v : y) EXPECT_EQ(v, 0.0f) << name;
+    });
+    const auto big = make_matrix<F>(random_floats(301 * cols, 5), 301, cols);
+    check_thread_invariance(big, random_floats(7 * cols, 6), 7);
+}
+
 // The standard suite of a weight format: random weights (odd rows, an odd block count per row), n = 1..8,
 // every backend; zero weights give exact zeros; thread-count invariance; ggml's golden dot.
 template <qforge::BlockFormat F>
@@ -207,19 +223,7 @@ void format_suite(const std::string& golden_folder, std::size_t blocks_per_row =
             check_against_reference(be, m, x, n, terms);
         });
     }
-    {
-        const auto z = make_matrix<F>(std::vector<float>(9 * cols, 0.0f), 9, cols);
-        const auto x = random_floats(cols, 4);
-        for_each_backend([&](const auto& be, const std::string& name) {
-            std::vector<float> y(9, 1.0f);
-            gemv(be, z.view(), x, std::span<float>(y));
-            for (float v : y) EXPECT_EQ(v, 0.0f) << name;
-        });
-    }
-    {
-        const auto big = make_matrix<F>(random_floats(301 * cols, 5), 301, cols);
-        check_thread_invariance(big, random_floats(7 * cols, 6), 7);
-    }
+    check_zeros_and_thread_invariance<F>(cols);
     // ggml's golden vec_dot within 1e-5 relative, widened by ggml's own error where its summation errs more
     // (check_golden_dot): the AVX2-shaped kernels sum like ggml's AVX2 kernels, the VNNI panel kernels
     // (panel16, q4_k/q6_k_vnni) sum one term per block in block order.

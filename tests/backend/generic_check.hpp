@@ -41,20 +41,9 @@ void generic_suite(std::size_t blocks_per_row, float weight_scale = 1.0f, float 
             check_against_reference(be, m, x, n, generic_terms<F>(cols));
         });
     }
-    {
-        const auto z = make_matrix<F>(std::vector<float>(9 * cols, 0.0f), 9, cols);
-        const auto x = random_floats(cols, 4);
-        for_each_backend([&](const auto& be, const std::string& name) {
-            std::vector<float> y(9, 1.0f);
-            gemv(be, z.view(), x, std::span<float>(y));
-            for (float v : y) EXPECT_EQ(v, 0.0f) << name;
-        });
-    }
-    {
-        const auto big = make_matrix<F>(random_floats(301 * cols, 5), 301, cols);
-        check_thread_invariance(big, random_floats(7 * cols, 6), 7);
-        check_thread_invariance(big, random_floats(cols, 7), 1);
-    }
+    check_zeros_and_thread_invariance<F>(cols);
+    const auto big = make_matrix<F>(random_floats(301 * cols, 5), 301, cols);
+    check_thread_invariance(big, random_floats(cols, 7), 1);
 }
 
 // Every block byte set to `fill`, then set_params fixes what must stay sane; activations at +-1e4.
