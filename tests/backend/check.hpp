@@ -57,16 +57,35 @@ inline double order_tolerance(const float* w, const float* x, std::size_t cols, 
     return 1.01 * (2.0 * static_cast<double>(terms) + 8.0) * FLT_EPSILON * s + 1e-30;
 }
 
+// Whether the bf16 GEMM of n activation rows on `be` runs the vdpbf16ps panels (n >= 8 on AVX-512 with BF16).
+template <qforge::Backend B>
+bool bf16_gemm_is_vdpbf16ps([[maybe_unused]] std::size_t n) {
+#if defined(__AVX512BF16__)
+    using namespace qforge;
+    isa_level level = cpu_auto_level(); // cpu_auto, threads<> and fallbacks over it
+    if constexpr (requires { typename B::arch; }) level = isa_traits<typename B::arch>::level;
+    return n >= 8 && static_cast<int>(level) >= static_cast<int>(isa_level::avx512) &&
+           cpu_detail::bf16_panel::supported();
+#else
+    return false;
+#endif
+}
+
 // Whether a GEMM row of n activation rows on `be` is bit-identical to the GEMV of that row: everywhere except
 // q4_k and q6_k on AVX-512 VNNI with n >= 4 (the panel GEMM sums one exact term per super-block, the GEMV
-// sums like ggml's AVX2 lanes; docs/backends.md, Guarantees).
+// sums like ggml's AVX2 lanes), f32 on AVX-512 with n >= 8 (the panel GEMM is one FMA chain per output, the
+// GEMV sums 16 lanes) and bf16 on AVX-512 BF16 with n >= 8 (vdpbf16ps panels; docs/backends.md, Guarantees).
 template <qforge::BlockFormat F, qforge::Backend B>
 bool gemm_row_is_gemv(std::size_t n) {
     using namespace qforge;
+    isa_level level = cpu_auto_level(); // cpu_auto, threads<> and fallbacks over it
+    if constexpr (requires { typename B::arch; }) level = isa_traits<typename B::arch>::level;
     if constexpr (std::is_same_v<F, q4_k> || std::is_same_v<F, q6_k>) {
-        isa_level level = cpu_auto_level(); // cpu_auto, threads<> and fallbacks over it
-        if constexpr (requires { typename B::arch; }) level = isa_traits<typename B::arch>::level;
         return n < 4 || level != isa_level::avx512_vnni;
+    } else if constexpr (std::is_same_v<F, f32>) {
+        return n < 8 || static_cast<int>(level) < static_cast<int>(isa_level::avx512);
+    } else if constexpr (std::is_same_v<F, bf16_format>) {
+        return !bf16_gemm_is_vdpbf16ps<B>(n);
     } else {
         return true;
     }
@@ -89,6 +108,10 @@ void check_against_reference(const B& be, const test_matrix<F>& m, const std::ve
             const float g = got[j * m.rows + r], w = want[j * m.rows + r];
             // Overflowing extremes: the same infinity, or NaN on both sides (inf - inf, NaN weights).
             if (!std::isfinite(w) && (std::isnan(w) ? std::isnan(g) : g == w)) continue;
+            // vdpbf16ps sums each pair of products before rounding (no overflow in between), so a pair of
+            // opposite overflowing products cancels: an infinity where f32 FMAs meet inf - inf.
+            if constexpr (std::is_same_v<F, bf16_format>)
+                if (std::isnan(w) && std::isinf(g) && bf16_gemm_is_vdpbf16ps<B>(n)) continue;
             const double tol = order_tolerance(m.deq.data() + r * m.cols, xj.data(), m.cols, terms);
             ASSERT_NEAR(got[j * m.rows + r], want[j * m.rows + r], tol) << "row " << r << " col " << j;
             ASSERT_NEAR(got1[r], want[j * m.rows + r], tol) << "gemv, row " << r << " col " << j;
@@ -249,12 +272,15 @@ void extreme_suite(std::uint8_t fill, SetScale set_scale) {
         set_scale(b);
     }
     F::dequantize(m.blocks, m.deq);
-    std::vector<float> x(2 * cols);
-    for (std::size_t j = 0; j < x.size(); ++j) x[j] = (j % 5 == 0) ? -1e4f : 1e4f;
-    for_each_backend([&](const auto& be, const std::string& name) {
-        SCOPED_TRACE(name);
-        check_against_reference(be, m, x, 2, cols / F::block_size * (F::block_size >= 256 ? 8 : 1));
-    });
+    // 2 and 8 activation rows: 8 reaches the panel GEMMs of f32 and bf16.
+    for (std::size_t n : {2u, 8u}) {
+        std::vector<float> x(n * cols);
+        for (std::size_t j = 0; j < x.size(); ++j) x[j] = (j % 5 == 0) ? -1e4f : 1e4f;
+        for_each_backend([&](const auto& be, const std::string& name) {
+            SCOPED_TRACE(name + ", n = " + std::to_string(n));
+            check_against_reference(be, m, x, n, cols / F::block_size * (F::block_size >= 256 ? 8 : 1));
+        });
+    }
 }
 
 } // namespace qforge_test

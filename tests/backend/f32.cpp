@@ -7,16 +7,30 @@ using namespace qforge_test;
 
 TEST(backend_f32, gemv_gemm_match_reference) {
     expect_all_archs_run();
+    // 117 rows = 48 + 48 + 16 + 5 (every panel height of the AVX-512 GEMM and its scalar tail); n >= 8 runs
+    // that GEMM, 13 = 8 + 4 + 1 its activation tiles.
     for (std::size_t cols : {1u, 7u, 131u, 256u}) {
-        const std::size_t rows = 21;
-        const auto m = make_matrix<f32>(random_floats(rows * cols, 11), rows, cols);
-        for (std::size_t n : {1u, 3u, 6u}) {
-            const auto x = random_floats(n * cols, 12);
-            for_each_backend([&](const auto& be, const std::string& name) {
-                SCOPED_TRACE(name + ", cols = " + std::to_string(cols) + ", n = " + std::to_string(n));
-                check_against_reference(be, m, x, n, cols); // every product is a term of the sum
-            });
+        for (std::size_t rows : {21u, 117u}) {
+            const auto m = make_matrix<f32>(random_floats(rows * cols, 11), rows, cols);
+            for (std::size_t n : {1u, 3u, 6u, 8u, 13u}) {
+                const auto x = random_floats(n * cols, 12);
+                for_each_backend([&](const auto& be, const std::string& name) {
+                    SCOPED_TRACE(name + ", cols = " + std::to_string(cols) + ", n = " + std::to_string(n));
+                    check_against_reference(be, m, x, n, cols); // every product is a term of the sum
+                });
+            }
         }
+    }
+}
+
+TEST(backend_f32, gemm_rows_do_not_depend_on_their_position) {
+    for (std::size_t n : {1u, 8u, 9u, 13u}) {
+        for_each_backend(
+            [&](const auto& be, const std::string& name) {
+                SCOPED_TRACE(name);
+                check_rows_independent_of_position<f32>(be, n);
+            },
+            false);
     }
 }
 
@@ -37,7 +51,9 @@ TEST(backend_f32, zeros_and_large_values) {
 }
 
 TEST(backend_f32, results_do_not_depend_on_thread_count) {
-    const std::size_t rows = 133, cols = 77, n = 9;
+    const std::size_t rows = 133, cols = 77, n = 9; // n >= 8: the AVX-512 panel GEMM
+    check_thread_invariance(make_matrix<f32>(random_floats(rows * cols, 16), rows, cols),
+                            random_floats(2 * cols, 17), 2);
     const auto m = make_matrix<f32>(random_floats(rows * cols, 14), rows, cols);
     check_thread_invariance(m, random_floats(n * cols, 15), n);
 }

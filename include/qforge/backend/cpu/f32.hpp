@@ -1,5 +1,7 @@
 // qforge/backend/cpu/f32.hpp: f32 weights x f32 activations (xsimd batches, any arch xsimd knows):
 // GEMV/GEMM through the tile driver; each output is one lane-wise FMA chain and a fixed-order reduction.
+// At AVX-512, GEMM with f32_panel::min_rows activation rows or more runs f32_panel.hpp instead (one FMA
+// chain per output: equal to the GEMV to rounding, not to the bit).
 #pragma once
 
 #include <xsimd/xsimd.hpp>
@@ -9,6 +11,7 @@
 #include <span>
 
 #include "qforge/backend/cpu/arch.hpp"
+#include "qforge/backend/cpu/f32_panel.hpp"
 #include "qforge/backend/cpu/quantize.hpp" // xsimd_arch_t
 #include "qforge/backend/cpu/tile.hpp"
 #include "qforge/backend/kernel.hpp"
@@ -71,6 +74,15 @@ void f32_gemm(qmatrix_view<f32> w, const f32::block* x, std::size_t n, float* y,
     // Panels of 16 activation rows: at 4096 columns that is 256 KiB, which stays in L2 while weights stream.
     const std::size_t cols = w.cols;
     const auto rows = [x, cols](std::size_t j) { return x + j * cols; };
+#if defined(__AVX512F__)
+    // Many activation rows at AVX-512: outer products on a repacked panel (f32_panel.hpp).
+    if constexpr (static_cast<int>(isa_traits<Arch>::level) >= static_cast<int>(isa_level::avx512)) {
+        if (n >= f32_panel::min_rows) {
+            f32_panel::gemm(w, &x->v, n, y, r0, r1);
+            return;
+        }
+    }
+#endif
     if (n == 1) gemm_rows<f32_kernel<Arch>, 1, 1>(w, rows, n, y, r0, r1, 16); // sequential weight stream
     else gemm_rows<f32_kernel<Arch>, shape::rows, shape::cols>(w, rows, n, y, r0, r1, 16);
 }

@@ -1,13 +1,16 @@
 // qforge/backend/cpu/half.hpp: f16 and bf16 weights x activations of the same type: both widened exactly to
-// f32 (F16C / AVX-512 conversions; bf16 is a shift), then f32 FMA lanes through the tile driver. Not
-// AVX-512 BF16's vdpbf16ps: it flushes subnormals, and the reference does not. 512-bit on AVX-512, 256-bit on
-// AVX2; SSE4.2 (no F16C) falls back to the reference backend.
+// f32 (F16C / AVX-512 conversions; bf16 is a shift), then f32 FMA lanes through the tile driver. 512-bit on
+// AVX-512, 256-bit on AVX2; SSE4.2 (no F16C) falls back to the reference backend. The exception: bf16 GEMM
+// with many activation rows on a CPU with AVX-512 BF16 runs vdpbf16ps panels (f32_panel.hpp), which flush
+// subnormals; the GEMV keeps the exact widening.
 #pragma once
 
 #include <cstddef>
 #include <cstring>
+#include <type_traits>
 
 #include "qforge/backend/cpu/arch.hpp"
+#include "qforge/backend/cpu/f32_panel.hpp"
 #include "qforge/backend/cpu/int8_blocks.hpp" // hsum256
 #include "qforge/backend/cpu/tile.hpp"
 #include "qforge/backend/kernel.hpp"
@@ -94,6 +97,15 @@ void half_gemm(qmatrix_view<F> w, const typename F::block* x, std::size_t n, flo
     using H = typename F::block;
     const std::size_t cols = w.cols;
     const auto rows = [x, cols](std::size_t j) { return x + j * cols; };
+#if defined(__AVX512BF16__)
+    // bf16 with many activation rows, where the CPU has AVX-512 BF16: vdpbf16ps panels (f32_panel.hpp).
+    if constexpr (wide && std::is_same_v<H, bf16>) {
+        if (n >= bf16_panel::min_rows && bf16_panel::supported()) {
+            bf16_panel::gemm(&w.data[0].bits, w.rows, cols, &x[0].bits, n, y, r0, r1);
+            return;
+        }
+    }
+#endif
     if (n == 1) gemm_rows<half_kernel<wide, H>, 1, 1>(w, rows, n, y, r0, r1, 32); // sequential weight stream
     else if constexpr (wide) gemm_rows<half_kernel<true, H>, 4, 4>(w, rows, n, y, r0, r1, 32);
     else gemm_rows<half_kernel<false, H>, 4, 2>(w, rows, n, y, r0, r1, 32);
