@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <vector>
 
-int main() {
+int main(int, char**) { // the signature qforge_add_portable_executable needs
     std::vector<float> x(64);
     for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.1f * static_cast<float>(i));
     std::vector<qforge::q8_0::block> q(x.size() / qforge::q8_0::block_size);

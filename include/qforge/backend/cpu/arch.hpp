@@ -5,6 +5,8 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include <cstdio>
+#include <cstdlib>
 #include <string_view>
 
 #include "qforge/core/config.hpp"
@@ -123,9 +125,33 @@ inline isa_level isa_of([[maybe_unused]] const cpu_features& f) noexcept {
 
 } // namespace cpu_detail
 
-// The best level the running CPU supports (read once; the first call is thread-safe).
+namespace cpu_detail {
+
+// QFORGE_ISA (none, sse4_2, avx2, avx512bw, avx512_vnni) caps the level: to run or test a lower variant on
+// a better CPU. It never raises the level. An unknown value is reported on stderr and ignored.
+inline isa_level cap_from_env(isa_level detected) noexcept {
+    const char* v = std::getenv("QFORGE_ISA");
+    if (v == nullptr || *v == '\0') return detected;
+    const std::string_view s(v);
+    for (isa_level l : {isa_level::none, isa_level::sse4_2, isa_level::avx2, isa_level::avx512,
+                        isa_level::avx512_vnni, isa_level::neon64}) {
+        if (s == to_string(l)) {
+            if (l == isa_level::none) return l;
+            if (detected == isa_level::neon64 || l == isa_level::neon64) return l == detected ? l : detected;
+            return static_cast<int>(l) < static_cast<int>(detected) ? l : detected;
+        }
+    }
+    std::fprintf(stderr,
+                 "qforge: ignoring QFORGE_ISA=%s (expected none, sse4_2, avx2, avx512bw, avx512_vnni or neon64)\n",
+                 v);
+    return detected;
+}
+
+} // namespace cpu_detail
+
+// The best level the running CPU supports, capped by QFORGE_ISA (read once; the first call is thread-safe).
 inline isa_level cpu_isa() noexcept {
-    static const isa_level level = cpu_detail::isa_of(cpu_features::current());
+    static const isa_level level = cpu_detail::cap_from_env(cpu_detail::isa_of(cpu_features::current()));
     return level;
 }
 
