@@ -24,3 +24,17 @@ TEST(backend_bf16, gemm_rows_do_not_depend_on_their_position) {
             false);
     }
 }
+
+// No columns: zeros from every path, the vdpbf16ps panel GEMM's (n >= 8) included.
+TEST(backend_bf16, empty_rows_give_zeros) {
+    for (std::size_t n : {1u, 8u}) {
+        for_each_backend([&](const auto& be, const std::string& name) {
+            SCOPED_TRACE(name + ", n = " + std::to_string(n));
+            std::vector<bf16_format::block> none;
+            std::vector<float> y(n * 20, 1.0f), x;
+            gemm(be, qmatrix_view<bf16_format>(none.data(), 20, 0), std::span<const float>(x), n,
+                 std::span<float>(y));
+            for (float v : y) EXPECT_EQ(v, 0.0f);
+        });
+    }
+}

@@ -57,3 +57,19 @@ TEST(backend_f32, results_do_not_depend_on_thread_count) {
     const auto m = make_matrix<f32>(random_floats(rows * cols, 14), rows, cols);
     check_thread_invariance(m, random_floats(n * cols, 15), n);
 }
+
+// Empty shapes (no columns, no rows) through every path, the panel GEMM's (n >= 8) included: zeros, no
+// access to the (absent) data.
+TEST(backend_f32, empty_shapes) {
+    for (std::size_t n : {1u, 8u}) {
+        for_each_backend([&](const auto& be, const std::string& name) {
+            SCOPED_TRACE(name + ", n = " + std::to_string(n));
+            std::vector<f32::block> none;
+            std::vector<float> y(n * 20, 1.0f), x;
+            gemm(be, qmatrix_view<f32>(none.data(), 20, 0), std::span<const float>(x), n, std::span<float>(y));
+            for (float v : y) EXPECT_EQ(v, 0.0f);
+            std::vector<float> x3(n * 3, 1.0f), y0;
+            gemm(be, qmatrix_view<f32>(none.data(), 0, 3), std::span<const float>(x3), n, std::span<float>(y0));
+        });
+    }
+}

@@ -77,8 +77,8 @@ void f32_gemm(qmatrix_view<f32> w, const f32::block* x, std::size_t n, float* y,
 #if defined(__AVX512F__)
     // Many activation rows at AVX-512: outer products on a repacked panel (f32_panel.hpp).
     if constexpr (static_cast<int>(isa_traits<Arch>::level) >= static_cast<int>(isa_level::avx512)) {
-        if (n >= f32_panel::min_rows) {
-            f32_panel::gemm(w, &x->v, n, y, r0, r1);
+        if (n >= f32_panel::min_rows && w.cols > 0) {
+            f32_panel::gemm(w, reinterpret_cast<const float*>(x), n, y, r0, r1);
             return;
         }
     }

@@ -138,7 +138,7 @@ struct f32_panel {
     static void gemm(qmatrix_view<f32> wv, const float* x, std::size_t n, float* y, std::size_t r0,
                      std::size_t r1) {
         const std::size_t cols = wv.cols;
-        const float* w = &wv.data[0].v;
+        const float* w = reinterpret_cast<const float*>(wv.data);
         thread_local std::vector<line> buf;
         if (buf.size() < 3 * cols) buf.resize(3 * cols); // 48 floats per k
         float* const panel = buf.data()->v;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <type_traits>
 
@@ -100,8 +101,9 @@ void half_gemm(qmatrix_view<F> w, const typename F::block* x, std::size_t n, flo
 #if defined(__AVX512BF16__)
     // bf16 with many activation rows, where the CPU has AVX-512 BF16: vdpbf16ps panels (f32_panel.hpp).
     if constexpr (wide && std::is_same_v<H, bf16>) {
-        if (n >= bf16_panel::min_rows && bf16_panel::supported()) {
-            bf16_panel::gemm(&w.data[0].bits, w.rows, cols, &x[0].bits, n, y, r0, r1);
+        if (n >= bf16_panel::min_rows && cols > 0 && bf16_panel::supported()) {
+            bf16_panel::gemm(reinterpret_cast<const std::uint16_t*>(w.data), w.rows, cols,
+                             reinterpret_cast<const std::uint16_t*>(x), n, y, r0, r1);
             return;
         }
     }
