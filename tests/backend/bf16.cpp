@@ -15,14 +15,7 @@ TEST(backend_bf16, extreme_values) {
 // The vdpbf16ps panel GEMM (n >= 8 on AVX-512 BF16) and the scalar path of the rows past the last 16 give the
 // same bits; so do the tile driver's paths elsewhere.
 TEST(backend_bf16, gemm_rows_do_not_depend_on_their_position) {
-    for (std::size_t n : {1u, 8u, 13u}) {
-        for_each_backend(
-            [&](const auto& be, const std::string& name) {
-                SCOPED_TRACE(name);
-                check_rows_independent_of_position<bf16_format>(be, n);
-            },
-            false);
-    }
+    check_rows_independent_of_position_everywhere<bf16_format>({1u, 8u, 13u});
 }
 
 // No columns: zeros from every path, the vdpbf16ps panel GEMM's (n >= 8) included.

@@ -9,6 +9,7 @@
 #include <cfloat>
 #include <cmath>
 #include <cstring>
+#include <initializer_list>
 #include <random>
 #include <string>
 #include <type_traits>
@@ -163,6 +164,19 @@ void check_rows_independent_of_position(const B& be, std::size_t n) {
         for (std::size_t r = 0; r < 21; ++r)
             ASSERT_EQ(std::bit_cast<std::uint32_t>(yb[j * 37 + r]), std::bit_cast<std::uint32_t>(ys[j * 21 + r]))
                 << "row " << r << " col " << j << " n " << n;
+}
+
+// The same on every backend of for_each_backend (the reference aside), for each activation-row count in ns.
+template <qforge::BlockFormat F>
+void check_rows_independent_of_position_everywhere(std::initializer_list<std::size_t> ns) {
+    for (std::size_t n : ns) {
+        for_each_backend(
+            [&](const auto& be, const std::string& name) {
+                SCOPED_TRACE(name + ", n = " + std::to_string(n));
+                check_rows_independent_of_position<F>(be, n);
+            },
+            false);
+    }
 }
 
 // y from several thread counts must be bit-identical.

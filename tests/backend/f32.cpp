@@ -24,14 +24,7 @@ TEST(backend_f32, gemv_gemm_match_reference) {
 }
 
 TEST(backend_f32, gemm_rows_do_not_depend_on_their_position) {
-    for (std::size_t n : {1u, 8u, 9u, 13u}) {
-        for_each_backend(
-            [&](const auto& be, const std::string& name) {
-                SCOPED_TRACE(name);
-                check_rows_independent_of_position<f32>(be, n);
-            },
-            false);
-    }
+    check_rows_independent_of_position_everywhere<f32>({1u, 8u, 9u, 13u});
 }
 
 TEST(backend_f32, zeros_and_large_values) {
