@@ -108,18 +108,18 @@ private:
     // block_detail::iq4_best_index on 8 lanes, returning the level's value and index: lo is the largest
     // level not above x (the first when none), hi the smallest level above x (the last when none); x takes
     // lo when strictly closer, as in ggml's bisection (a NaN ends at the last level there and here).
-    static void nearest_level(f32x8 x, f32x8& value, i32x8& index) noexcept {
-        f32x8 lo = block_detail::splat8(block_detail::iq4_levels[0]);
-        f32x8 hi = block_detail::splat8(block_detail::iq4_levels[15]);
+    static void nearest_level(const f32x8& x, f32x8& value, i32x8& index) noexcept {
+        f32x8 lo = (block_detail::ones8 * block_detail::iq4_levels[0]);
+        f32x8 hi = (block_detail::ones8 * block_detail::iq4_levels[15]);
         i32x8 lo_index{};
         for (int k = 1; k < 16; ++k) {
-            const f32x8 v = block_detail::splat8(block_detail::iq4_levels[k]);
+            const f32x8 v = (block_detail::ones8 * block_detail::iq4_levels[k]);
             const auto below = x < v;
             lo = below ? lo : v;
             lo_index = below ? lo_index : lo_index + 1;
         }
         for (int k = 14; k >= 0; --k) {
-            const f32x8 v = block_detail::splat8(block_detail::iq4_levels[k]);
+            const f32x8 v = (block_detail::ones8 * block_detail::iq4_levels[k]);
             hi = v > x ? v : hi;
         }
         const i32x8 hi_index = lo_index < 15 ? lo_index + 1 : lo_index;
@@ -134,7 +134,7 @@ private:
     // re-mapped. The 16 candidates are independent: they run as two 8-lane vectors (lane 0: the start,
     // lanes 1..15: itry = -7..7), and the choice walks them in ggml's order.
     static void quantize_block(const float* x, const float* qw, block& y) noexcept {
-        using block_detail::splat8;
+        using block_detail::ones8;
         float weight[32];
         float scales[8];
         const float sigma2 = block_detail::sum_squares(x, 256) * (2.f / 256);
@@ -164,8 +164,8 @@ private:
                 id[lane / 8][lane % 8] = lane == 0 ? 1 / d0 : static_cast<float>(lane - 8 + block_detail::iq4_levels[0]) / max;
             f32x8 sumqx[2] = {}, sumq2[2] = {};
             for (int j = 0; j < 32; ++j) {
-                const f32x8 xj = splat8(xb[j]);
-                const f32x8 w = splat8(weight[j]);
+                const f32x8 xj = (ones8 * xb[j]);
+                const f32x8 w = (ones8 * weight[j]);
                 for (int v = 0; v < 2; ++v) {
                     f32x8 q;
                     i32x8 unused;
@@ -205,7 +205,7 @@ private:
                 f32x8 xv;
                 for (int t = 0; t < 8; ++t) xv[t] = xb[8 * c + t];
                 f32x8 unused;
-                nearest_level(splat8(idl) * xv, unused, L[c]);
+                nearest_level((ones8 * idl) * xv, unused, L[c]);
             }
             for (int j = 0; j < 16; ++j)
                 y.qs[16 * ib + j] = static_cast<std::uint8_t>(L[j / 8][j % 8] | (L[2 + j / 8][j % 8] << 4));

@@ -37,10 +37,10 @@ struct iq4_xs_decoder {
 } // namespace cpu_detail
 
 template <class Arch>
-    requires(cpu_detail::kquant_level_ok<Arch>)
+    requires(cpu_detail::kquant_avx2_level_ok<Arch>)
 struct kernel<op::gemv, cpu<Arch>, iq4_xs> : cpu_detail::kquant_gemv_kernel<Arch, iq4_xs, cpu_detail::iq4_xs_decoder> {};
 template <class Arch>
-    requires(cpu_detail::kquant_level_ok<Arch>)
+    requires(cpu_detail::kquant_avx2_level_ok<Arch>)
 struct kernel<op::gemm, cpu<Arch>, iq4_xs> : cpu_detail::kquant_gemm_kernel<Arch, iq4_xs, cpu_detail::iq4_xs_decoder> {};
 
 } // namespace qforge

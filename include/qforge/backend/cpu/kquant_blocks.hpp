@@ -7,7 +7,12 @@
 // FMA by d_w * d_a. The code is
 // 256-bit AVX2 for every level from avx2 up (Zen 4 runs 512-bit operations as two halves); q2_k ... q6_k
 // take their decoder's level and fuse pmaddwd + add into one vpdpwssd at avx512_vnni (the same int32 lanes, so
-// the same floats at every level). SSE4.2 has no K-quant kernel and falls back to the reference backend.
+// the same floats at every level). SSE4.2 decoders instead supply
+//   D::accumulate128(kquant_acc128&, const block&, const q8_k::block&)
+// the same exact integer sums on 128-bit registers (SSSE3 pmaddubsw, SSE2 pmaddwd), then a multiply and an
+// add (no FMA at that level). A decoder type has one of the two functions, never both: kquant_gemm picks the
+// kernel by which one it has. SSE4.2 code here uses x86-64-v2 instructions only (portable builds compile it
+// with -march=x86-64-v2).
 #pragma once
 
 #include <cstddef>
@@ -57,14 +62,63 @@ struct kquant_kernel {
     static QFORGE_ALWAYS_INLINE float reduce(acc s) noexcept { return hsum256(s.v) + hsum128(s.m); }
 };
 
+// SSE4.2: 4 float lanes for the block sums, 4 more for the mins terms where the format has them.
+struct kquant_acc128 {
+    __m128 v;
+    __m128 m;
+};
+
+template <class D>
+struct kquant_kernel128 {
+    using wblock = typename D::block;
+    using arow = const q8_k::block*;
+    using acc = kquant_acc128;
+    using wprep = const wblock*;
+    using aprep = const q8_k::block*;
+    static constexpr std::size_t step = 1;
+    static QFORGE_ALWAYS_INLINE acc zero() noexcept { return {_mm_setzero_ps(), _mm_setzero_ps()}; }
+    static QFORGE_ALWAYS_INLINE wprep prep_w(const wblock* w, std::size_t i) noexcept { return w + i; }
+    static QFORGE_ALWAYS_INLINE wprep prep_w_tail(const wblock* w, std::size_t i, std::size_t) noexcept { return w + i; }
+    static QFORGE_ALWAYS_INLINE aprep prep_a(arow a, std::size_t i) noexcept { return a + i; }
+    static QFORGE_ALWAYS_INLINE aprep prep_a_tail(arow a, std::size_t i, std::size_t) noexcept { return a + i; }
+    static QFORGE_ALWAYS_INLINE void madd(acc& s, wprep w, aprep a) noexcept { D::accumulate128(s, *w, *a); }
+    static QFORGE_ALWAYS_INLINE float reduce(acc s) noexcept { return hsum128(s.v) + hsum128(s.m); }
+};
+
+// Whether decoder D is an SSE4.2 one (it has accumulate128, and then no 256-bit accumulate).
+template <class D>
+inline constexpr bool kquant_sse_decoder =
+    requires(kquant_acc128& s, const typename D::block& x, const q8_k::block& y) { D::accumulate128(s, x, y); };
+
+// The levels with K-quant kernels: SSE4.2 and up.
 template <class Arch>
 inline constexpr bool kquant_level_ok =
+    isa_usable<Arch> && static_cast<int>(isa_traits<Arch>::level) >= static_cast<int>(isa_level::sse4_2);
+// Formats whose kernels start at AVX2 (no SSE4.2 decoder yet).
+template <class Arch>
+inline constexpr bool kquant_avx2_level_ok =
     isa_usable<Arch> && static_cast<int>(isa_traits<Arch>::level) >= static_cast<int>(isa_level::avx2);
 
 template <class D, BlockFormat F>
 void kquant_gemm(qmatrix_view<F> w, const q8_k::block* xq, std::size_t n, float* y, std::size_t r0, std::size_t r1) {
     const std::size_t nb = w.blocks_per_row();
-    gemm_rows<kquant_kernel<D>, 1, 4>(w, [xq, nb](std::size_t j) { return xq + j * nb; }, n, y, r0, r1, 32);
+    const auto rows = [xq, nb](std::size_t j) { return xq + j * nb; };
+    if constexpr (kquant_sse_decoder<D>) gemm_rows<kquant_kernel128<D>, 1, 2>(w, rows, n, y, r0, r1, 32);
+    else gemm_rows<kquant_kernel<D>, 1, 4>(w, rows, n, y, r0, r1, 32);
+}
+
+// SSE4.2 helpers. S holds 8 int16 scales; bcast16<k>(S) = S[k] x 8 (one pshufb).
+template <int k>
+QFORGE_ALWAYS_INLINE __m128i bcast16(__m128i S) noexcept {
+    constexpr char a = static_cast<char>(2 * k), b = static_cast<char>(2 * k + 1);
+    return _mm_shuffle_epi8(S, _mm_setr_epi8(a, b, a, b, a, b, a, b, a, b, a, b, a, b, a, b));
+}
+QFORGE_ALWAYS_INLINE __m128i load128(const void* p) noexcept {
+    return _mm_loadu_si128(static_cast<const __m128i*>(p));
+}
+// acc.v += float(isum) * d (lane-wise; multiply, then add: no FMA at SSE4.2).
+QFORGE_ALWAYS_INLINE void add_scaled(__m128& acc, __m128i isum, float d) noexcept {
+    acc = _mm_add_ps(acc, _mm_mul_ps(_mm_cvtepi32_ps(isum), _mm_set1_ps(d)));
 }
 
 template <class Arch, BlockFormat F, class D>
@@ -175,7 +229,7 @@ QFORGE_ALWAYS_INLINE __m128i unpack_k4_head(__m128i head) noexcept {
     // packed byte i is head byte 4 + i
     const __m128i a = _mm_shuffle_epi8(head, _mm_setr_epi8(4, 5, 6, 7, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15));
     const __m128i top = _mm_shuffle_epi8(head, _mm_setr_epi8(z, z, z, z, 4, 5, 6, 7, z, z, z, z, 8, 9, 10, 11));
-    const __m128i low = _mm_blend_epi32(a, _mm_srli_epi16(a, 4), 0x8); // mins 4..7: the high nibbles
+    const __m128i low = _mm_blend_epi16(a, _mm_srli_epi16(a, 4), 0xc0); // mins 4..7: the high nibbles (SSE4.1)
     const __m128i low_mask = _mm_setr_epi8(0x3f, 0x3f, 0x3f, 0x3f, 0x0f, 0x0f, 0x0f, 0x0f, 0x3f, 0x3f, 0x3f, 0x3f, 0x0f,
                                            0x0f, 0x0f, 0x0f);
     return _mm_or_si128(_mm_and_si128(low, low_mask), _mm_and_si128(_mm_srli_epi16(top, 2), _mm_set1_epi8(0x30)));

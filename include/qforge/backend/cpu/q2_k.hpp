@@ -58,10 +58,10 @@ struct q2_k_decoder {
 } // namespace cpu_detail
 
 template <class Arch>
-    requires(cpu_detail::kquant_level_ok<Arch>)
+    requires(cpu_detail::kquant_avx2_level_ok<Arch>)
 struct kernel<op::gemv, cpu<Arch>, q2_k> : cpu_detail::kquant_gemv_kernel<Arch, q2_k, cpu_detail::q2_k_decoder<isa_traits<Arch>::level>> {};
 template <class Arch>
-    requires(cpu_detail::kquant_level_ok<Arch>)
+    requires(cpu_detail::kquant_avx2_level_ok<Arch>)
 struct kernel<op::gemm, cpu<Arch>, q2_k> : cpu_detail::kquant_gemm_kernel<Arch, q2_k, cpu_detail::q2_k_decoder<isa_traits<Arch>::level>> {};
 
 } // namespace qforge

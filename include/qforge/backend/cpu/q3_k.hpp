@@ -80,10 +80,10 @@ struct q3_k_decoder {
 } // namespace cpu_detail
 
 template <class Arch>
-    requires(cpu_detail::kquant_level_ok<Arch>)
+    requires(cpu_detail::kquant_avx2_level_ok<Arch>)
 struct kernel<op::gemv, cpu<Arch>, q3_k> : cpu_detail::kquant_gemv_kernel<Arch, q3_k, cpu_detail::q3_k_decoder<isa_traits<Arch>::level>> {};
 template <class Arch>
-    requires(cpu_detail::kquant_level_ok<Arch>)
+    requires(cpu_detail::kquant_avx2_level_ok<Arch>)
 struct kernel<op::gemm, cpu<Arch>, q3_k> : cpu_detail::kquant_gemm_kernel<Arch, q3_k, cpu_detail::q3_k_decoder<isa_traits<Arch>::level>> {};
 
 } // namespace qforge

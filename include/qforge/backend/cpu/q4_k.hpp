@@ -1,6 +1,6 @@
 // qforge/backend/cpu/q4_k.hpp: q4_k weights x q8_k activations. Per 32-value group: nibbles (unsigned) times
 // activations by pmaddubsw, times the 6-bit group scale by pmaddwd; the mins term is the group mins times the
-// activation group sums (from q8_k's bsums), scaled by -dmin.
+// activation group sums (from q8_k's bsums), scaled by -dmin. 256-bit from AVX2 up, 128-bit at SSE4.2.
 #pragma once
 
 #include "qforge/backend/cpu/kquant_blocks.hpp"
@@ -57,6 +57,38 @@ struct q4_k_decoder {
         quarter.template operator()<3>();
         isum = _mm256_add_epi32(_mm256_add_epi32(s[0], s[1]), _mm256_add_epi32(s[2], s[3]));
         msum = _mm_madd_epi16(_mm256_extracti128_si256(scmn, 1), group32_sums(y));
+    }
+};
+
+// SSE4.2: the same integer sums on 128-bit registers. Per 32-value group, two pmaddubsw of nibbles (<= 15)
+// by activations (|a| <= 128) give int16 pair sums of at most 2 * 15 * 128; two added stay below 2^13.
+template <>
+struct q4_k_decoder<isa_level::sse4_2> {
+    using block = q4_k::block;
+    static QFORGE_ALWAYS_INLINE void accumulate128(kquant_acc128& acc, const block& x, const q8_k::block& y) noexcept {
+        static_assert(offsetof(block, scales) == 4);
+        const __m128i scmn = unpack_k4_head(load128(&x)); // bytes: 8 scales | 8 mins
+        const __m128i S = _mm_cvtepu8_epi16(scmn);
+        const __m128i m4 = _mm_set1_epi8(0x0f);
+        __m128i s0 = _mm_setzero_si128(), s1 = _mm_setzero_si128();
+        const auto quarter = [&]<int k>() {
+            const __m128i q0 = load128(x.qs + 32 * k), q1 = load128(x.qs + 32 * k + 16);
+            const std::int8_t* a = y.qs + 64 * k;
+            const __m128i plo = _mm_add_epi16(_mm_maddubs_epi16(_mm_and_si128(q0, m4), load128(a)),
+                                              _mm_maddubs_epi16(_mm_and_si128(q1, m4), load128(a + 16)));
+            const __m128i phi =
+                _mm_add_epi16(_mm_maddubs_epi16(_mm_and_si128(_mm_srli_epi16(q0, 4), m4), load128(a + 32)),
+                              _mm_maddubs_epi16(_mm_and_si128(_mm_srli_epi16(q1, 4), m4), load128(a + 48)));
+            s0 = _mm_add_epi32(s0, _mm_madd_epi16(plo, bcast16<2 * k>(S)));
+            s1 = _mm_add_epi32(s1, _mm_madd_epi16(phi, bcast16<2 * k + 1>(S)));
+        };
+        quarter.template operator()<0>();
+        quarter.template operator()<1>();
+        quarter.template operator()<2>();
+        quarter.template operator()<3>();
+        const __m128i msum = _mm_madd_epi16(_mm_cvtepu8_epi16(_mm_srli_si128(scmn, 8)), group32_sums(y));
+        add_scaled(acc.v, _mm_add_epi32(s0, s1), y.d * f16_to_f32_fast(x.d));
+        add_scaled(acc.m, msum, -(y.d * f16_to_f32_fast(x.dmin)));
     }
 };
 } // namespace cpu_detail

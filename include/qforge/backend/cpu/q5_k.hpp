@@ -69,10 +69,10 @@ struct q5_k_decoder {
 } // namespace cpu_detail
 
 template <class Arch>
-    requires(cpu_detail::kquant_level_ok<Arch>)
+    requires(cpu_detail::kquant_avx2_level_ok<Arch>)
 struct kernel<op::gemv, cpu<Arch>, q5_k> : cpu_detail::kquant_gemv_kernel<Arch, q5_k, cpu_detail::q5_k_decoder<isa_traits<Arch>::level>> {};
 template <class Arch>
-    requires(cpu_detail::kquant_level_ok<Arch>)
+    requires(cpu_detail::kquant_avx2_level_ok<Arch>)
 struct kernel<op::gemm, cpu<Arch>, q5_k> : cpu_detail::kquant_gemm_kernel<Arch, q5_k, cpu_detail::q5_k_decoder<isa_traits<Arch>::level>> {};
 
 } // namespace qforge

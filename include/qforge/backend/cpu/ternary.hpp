@@ -71,14 +71,14 @@ struct tq1_0_kernel : kquant_kernel<tq2_0_decoder> {
 } // namespace cpu_detail
 
 template <class Arch>
-    requires(cpu_detail::kquant_level_ok<Arch>)
+    requires(cpu_detail::kquant_avx2_level_ok<Arch>)
 struct kernel<op::gemv, cpu<Arch>, tq2_0> : cpu_detail::kquant_gemv_kernel<Arch, tq2_0, cpu_detail::tq2_0_decoder> {};
 template <class Arch>
-    requires(cpu_detail::kquant_level_ok<Arch>)
+    requires(cpu_detail::kquant_avx2_level_ok<Arch>)
 struct kernel<op::gemm, cpu<Arch>, tq2_0> : cpu_detail::kquant_gemm_kernel<Arch, tq2_0, cpu_detail::tq2_0_decoder> {};
 
 template <class Arch>
-    requires(cpu_detail::kquant_level_ok<Arch>)
+    requires(cpu_detail::kquant_avx2_level_ok<Arch>)
 struct kernel<op::gemv, cpu<Arch>, tq1_0> {
     static constexpr bool available = true;
     static void run(const cpu<Arch>&, qmatrix_view<tq1_0> w, const q8_k::block* xq, float* y, std::size_t r0,
@@ -89,7 +89,7 @@ struct kernel<op::gemv, cpu<Arch>, tq1_0> {
     }
 };
 template <class Arch>
-    requires(cpu_detail::kquant_level_ok<Arch>)
+    requires(cpu_detail::kquant_avx2_level_ok<Arch>)
 struct kernel<op::gemm, cpu<Arch>, tq1_0> {
     static constexpr bool available = true;
     static void run(const cpu<Arch>&, qmatrix_view<tq1_0> w, const q8_k::block* xq, std::size_t n, float* y,

@@ -29,7 +29,10 @@ inline constexpr float group_max_eps = 1e-15f;
 using f32x8 = float __attribute__((vector_size(32)));
 using i32x8 = std::int32_t __attribute__((vector_size(32)));
 
-inline f32x8 splat8(float v) noexcept { return f32x8{v, v, v, v, v, v, v, v}; }
+// All lanes 1: ones8 * v is v in every lane, exactly. (Not a function: a function returning a 32-byte vector,
+// or taking one by value, draws GCC's -Wpsabi note at the instantiation point of every template calling it when
+// compiled without AVX, e.g. an x86-64-v2 build, where no pragma reaches.)
+inline constexpr f32x8 ones8 = {1, 1, 1, 1, 1, 1, 1, 1};
 
 // Symmetric search for a signed scale: L[i] in [0, 2*nmax) (offset by nmax), errors weighted by x^2 (or by
 // qw when given). Tries 18 scales around nmax/max and keeps the best weighted least-squares one. (ggml's
@@ -67,11 +70,11 @@ inline float make_qx_quants(int nmax, const float* x, std::int8_t* L, const floa
     f32x8 sumlx[vecs] = {}, suml2[vecs] = {};
     for (int i = 0; i < n; ++i) {
         const float xi = x[i];
-        const f32x8 w = splat8(qw ? qw[i] : xi * xi);
-        const f32x8 wx = w * splat8(xi);
+        const f32x8 w = (ones8 * (qw ? qw[i] : xi * xi));
+        const f32x8 wx = w * (ones8 * xi);
         for (int v = 0; v < vecs; ++v) {
-            const f32x8 biased = iscale[v] * splat8(xi) + 12582912.f;
-            i32x8 l = (std::bit_cast<i32x8>(biased) & 0x007fffff) - 0x00400000;
+            const f32x8 biased = iscale[v] * (ones8 * xi) + 12582912.f;
+            i32x8 l = (reinterpret_cast<i32x8>(biased) & 0x007fffff) - 0x00400000;
             l = l < lo ? lo : l;
             l = l > hi ? hi : l;
             li[v][i] = l;
@@ -193,23 +196,23 @@ inline float make_qkx_quants(int nmax, const float* x, const float* weights, std
     // One lane per trial: GCC/clang vector extensions make the lane-wise arithmetic explicit (IEEE, no
     // reassociation), where auto-vectorization would pick the wrong loop.
     constexpr int lanes = 8;
-    const f32x8 fnmax = splat8(static_cast<float>(nmax));
+    const f32x8 fnmax = (ones8 * (static_cast<float>(nmax)));
     const i32x8 inmax = i32x8{} + nmax;
     f32x8 lf[N]; // the quants of each lane's trial
     f32x8 lane_index;
     for (int t = 0; t < lanes; ++t) lane_index[t] = static_cast<float>(t);
     for (int first = 0; first <= NStep;) {
-        const f32x8 range = splat8(max - min);
-        const f32x8 step = splat8(static_cast<float>(first)) + lane_index; // exact small integers
-        const f32x8 iscales = (splat8(rmin) + splat8(rdelta) * step + fnmax) / range;
+        const f32x8 range = (ones8 * (max - min));
+        const f32x8 step = (ones8 * (static_cast<float>(first))) + lane_index; // exact small integers
+        const f32x8 iscales = ((ones8 * rmin) + (ones8 * rdelta) * step + fnmax) / range;
         f32x8 sum_l{}, sum_l2{}, sum_xl{};
         for (int i = 0; i < N; ++i) {
-            const f32x8 xi = splat8(x[i]);
-            const f32x8 dx = splat8(x[i] - min);
-            const f32x8 w = splat8(weights[i]);
+            const f32x8 xi = (ones8 * x[i]);
+            const f32x8 dx = (ones8 * (x[i] - min));
+            const f32x8 w = (ones8 * weights[i]);
             // nearest_int and the clamp to [0, nmax], on all lanes.
             const f32x8 biased = iscales * dx + 12582912.f;
-            i32x8 li = (std::bit_cast<i32x8>(biased) & 0x007fffff) - 0x00400000;
+            i32x8 li = (reinterpret_cast<i32x8>(biased) & 0x007fffff) - 0x00400000;
             li = li & ~(li >> 31);
             const i32x8 over = li - inmax;
             li = inmax + (over & (over >> 31));
@@ -219,7 +222,7 @@ inline float make_qkx_quants(int nmax, const float* x, const float* weights, std
             sum_l2 += w * l * l;
             sum_xl += w * l * xi;
         }
-        const f32x8 sw = splat8(sum_w), sx = splat8(sum_x);
+        const f32x8 sw = (ones8 * sum_w), sx = (ones8 * sum_x);
         const f32x8 det = sw * sum_l2 - sum_l * sum_l;
         f32x8 tscale = (sw * sum_xl - sx * sum_l) / det;
         f32x8 tmin = (sum_l2 * sx - sum_l * sum_xl) / det;
@@ -228,10 +231,10 @@ inline float make_qkx_quants(int nmax, const float* x, const float* weights, std
         tmin = clipped ? f32x8{} : tmin;
         f32x8 err{};
         for (int i = 0; i < N; ++i) {
-            f32x8 diff = tscale * lf[i] + tmin - splat8(x[i]);
-            if constexpr (UseMad) diff = std::bit_cast<f32x8>(std::bit_cast<i32x8>(diff) & 0x7fffffff);
+            f32x8 diff = tscale * lf[i] + tmin - (ones8 * x[i]);
+            if constexpr (UseMad) diff = reinterpret_cast<f32x8>(reinterpret_cast<i32x8>(diff) & 0x7fffffff);
             else diff = diff * diff;
-            err += splat8(weights[i]) * diff;
+            err += (ones8 * weights[i]) * diff;
         }
         const int count = std::min(lanes, NStep + 1 - first);
         int next = first + count;
