@@ -34,3 +34,15 @@ constexpr f16 max_f16 = f16::from_bits(0x7bff);
 TEST(x86_64_v2, q4_k) {
     v2_suite<q4_k>("q4_k", [](q4_k::block& b) { b.d = max_f16; b.dmin = max_f16; });
 }
+
+TEST(x86_64_v2, q3_k) {
+    v2_suite<q3_k>("q3_k", [](q3_k::block& b) { b.d = max_f16; });
+}
+
+TEST(x86_64_v2, q5_k) {
+    v2_suite<q5_k>("q5_k", [](q5_k::block& b) { b.d = max_f16; b.dmin = max_f16; });
+}
+
+TEST(x86_64_v2, q6_k) {
+    v2_suite<q6_k>("q6_k", [](q6_k::block& b) { b.d = max_f16; });
+}
