@@ -20,19 +20,27 @@ TEST(backend_f16, extreme_values) {
 
 #if QFORGE_ARCH_X86_64
 // All 65536 halves, 8 per widening (both 4-lane halves of the SSE code): zeros, subnormals, normals,
-// infinities and NaNs (quieted, payload kept) give f16::to_float's bits.
+// infinities and NaNs (quieted, payload kept) give f16::to_float's bits; also with MXCSR's DAZ and FTZ set (the
+// widening does no float arithmetic on f32 subnormals).
 TEST(backend_f16, sse_widening_is_exact_for_every_bit_pattern) {
-    for (std::uint32_t b0 = 0; b0 < 65536; b0 += 8) {
-        f16 h[8];
-        for (std::uint32_t k = 0; k < 8; ++k) h[k] = f16::from_bits(static_cast<std::uint16_t>(b0 + k));
-        __m128 lo, hi;
-        cpu_detail::widen_sse(h, lo, hi);
-        float got[8];
-        _mm_storeu_ps(got, lo);
-        _mm_storeu_ps(got + 4, hi);
-        for (std::uint32_t k = 0; k < 8; ++k)
-            ASSERT_EQ(std::bit_cast<std::uint32_t>(got[k]), std::bit_cast<std::uint32_t>(h[k].to_float()))
-                << "f16 bits 0x" << std::hex << b0 + k;
+    const unsigned csr = _mm_getcsr();
+    for (const unsigned mode : {csr, csr | 0x8040u}) { // 0x8040: FTZ | DAZ
+        _mm_setcsr(mode);
+        for (std::uint32_t b0 = 0; b0 < 65536; b0 += 8) {
+            f16 h[8];
+            for (std::uint32_t k = 0; k < 8; ++k) h[k] = f16::from_bits(static_cast<std::uint16_t>(b0 + k));
+            __m128 lo, hi;
+            cpu_detail::widen_sse(h, lo, hi);
+            float got[8];
+            _mm_storeu_ps(got, lo);
+            _mm_storeu_ps(got + 4, hi);
+            _mm_setcsr(csr); // the reference and gtest under the default mode
+            for (std::uint32_t k = 0; k < 8; ++k)
+                ASSERT_EQ(std::bit_cast<std::uint32_t>(got[k]), std::bit_cast<std::uint32_t>(h[k].to_float()))
+                    << "f16 bits 0x" << std::hex << b0 + k << ", MXCSR 0x" << mode;
+            _mm_setcsr(mode);
+        }
+        _mm_setcsr(csr);
     }
 }
 
