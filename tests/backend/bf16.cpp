@@ -5,6 +5,10 @@
 using namespace qforge;
 using namespace qforge_test;
 
+// The suite must test an SSE4.2 kernel, not the reference through the fallback.
+static_assert(!isa_usable<xsimd::sse4_2> || (provides_kernel<op::gemv, cpu<xsimd::sse4_2>, bf16_format> &&
+                                             provides_kernel<op::gemm, cpu<xsimd::sse4_2>, bf16_format>));
+
 TEST(backend_bf16, matches_reference) { format_suite<bf16_format>("bf16", 131); }
 
 TEST(backend_bf16, extreme_values) {
@@ -31,3 +35,22 @@ TEST(backend_bf16, empty_rows_give_zeros) {
         });
     }
 }
+
+#if QFORGE_ARCH_X86_64
+// The SSE4.2 widening of all 65536 bf16 patterns, 8 at a time: bf16::to_float's bits (NaN payloads
+// unchanged).
+TEST(backend_bf16, sse_widening_is_exact_for_every_bit_pattern) {
+    for (std::uint32_t b0 = 0; b0 < 65536; b0 += 8) {
+        bf16 h[8];
+        for (std::uint32_t k = 0; k < 8; ++k) h[k] = bf16::from_bits(static_cast<std::uint16_t>(b0 + k));
+        __m128 lo, hi;
+        cpu_detail::widen_sse(h, lo, hi);
+        float got[8];
+        _mm_storeu_ps(got, lo);
+        _mm_storeu_ps(got + 4, hi);
+        for (std::uint32_t k = 0; k < 8; ++k)
+            ASSERT_EQ(std::bit_cast<std::uint32_t>(got[k]), std::bit_cast<std::uint32_t>(h[k].to_float()))
+                << "bf16 bits 0x" << std::hex << b0 + k;
+    }
+}
+#endif

@@ -5,6 +5,10 @@
 using namespace qforge;
 using namespace qforge_test;
 
+// The suite must test an SSE4.2 kernel, not the reference through the fallback.
+static_assert(!isa_usable<xsimd::sse4_2> || (provides_kernel<op::gemv, cpu<xsimd::sse4_2>, q4_1> &&
+                                             provides_kernel<op::gemm, cpu<xsimd::sse4_2>, q4_1>));
+
 TEST(backend_q4_1, matches_reference) { format_suite<q4_1>("q4_1", 7); }
 
 TEST(backend_q4_1, extreme_values) {

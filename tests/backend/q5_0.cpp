@@ -5,6 +5,10 @@
 using namespace qforge;
 using namespace qforge_test;
 
+// The suite must test an SSE4.2 kernel, not the reference through the fallback.
+static_assert(!isa_usable<xsimd::sse4_2> || (provides_kernel<op::gemv, cpu<xsimd::sse4_2>, q5_0> &&
+                                             provides_kernel<op::gemm, cpu<xsimd::sse4_2>, q5_0>));
+
 TEST(backend_q5_0, matches_reference) { format_suite<q5_0>("q5_0"); }
 
 TEST(backend_q5_0, extreme_values) {

@@ -20,6 +20,9 @@ namespace cpu_detail {
 struct q4_1_decoder {
     using block = q4_1::block;
     static QFORGE_ALWAYS_INLINE __m256i qs256(const block& b) noexcept { return nibbles256(b.qs); }
+    static QFORGE_ALWAYS_INLINE void qs128(const block& b, __m128i& lo, __m128i& hi) noexcept {
+        nibbles128(b.qs, lo, hi);
+    }
     static QFORGE_ALWAYS_INLINE float d(const block& b) noexcept { return f16_to_f32_fast(b.d); }
     static QFORGE_ALWAYS_INLINE float m(const block& b) noexcept { return f16_to_f32_fast(b.m); }
 };

@@ -2,7 +2,7 @@
 // the q8_1 kernels.
 #pragma once
 
-#include "qforge/backend/cpu/q5_0.hpp" // bits_to_bytes256
+#include "qforge/backend/cpu/q5_0.hpp" // bits_to_bytes256, bits_to_bytes128
 #include "qforge/backend/cpu/q8_1_blocks.hpp"
 #include "qforge/block/q5_1.hpp"
 
@@ -23,6 +23,14 @@ struct q5_1_decoder {
     using block = q5_1::block;
     static QFORGE_ALWAYS_INLINE __m256i qs256(const block& b) noexcept {
         return _mm256_or_si256(nibbles256(b.qs), _mm256_and_si256(bits_to_bytes256(b.qh), _mm256_set1_epi8(0x10)));
+    }
+    static QFORGE_ALWAYS_INLINE void qs128(const block& b, __m128i& lo, __m128i& hi) noexcept {
+        __m128i hlo, hhi;
+        nibbles128(b.qs, lo, hi);
+        bits_to_bytes128(b.qh, hlo, hhi);
+        const __m128i m = _mm_set1_epi8(0x10);
+        lo = _mm_or_si128(lo, _mm_and_si128(hlo, m));
+        hi = _mm_or_si128(hi, _mm_and_si128(hhi, m));
     }
     static QFORGE_ALWAYS_INLINE float d(const block& b) noexcept { return f16_to_f32_fast(b.d); }
     static QFORGE_ALWAYS_INLINE float m(const block& b) noexcept { return f16_to_f32_fast(b.m); }
