@@ -18,11 +18,11 @@ constexpr bool sse_kernel = provides_kernel<op::gemv, cpu<xsimd::sse4_2>, F> &&
                             provides_kernel<op::gemm, cpu<xsimd::sse4_2>, F>;
 
 template <BlockFormat F, class SetScale>
-void v2_suite(const std::string& golden, SetScale set_scale) {
+void v2_suite(const std::string& golden, SetScale set_scale, std::size_t blocks_per_row = 3) {
     static_assert(sse_kernel<F>);
     ASSERT_TRUE(isa_runnable<xsimd::sse4_2>());
     EXPECT_EQ(cpu_auto_level(), isa_level::sse4_2);
-    format_suite<F>(golden, 3);
+    format_suite<F>(golden, blocks_per_row);
     for (std::uint8_t fill : {0x00, 0xff, 0x80, 0x7f})
         extreme_suite<F>(fill, set_scale);
 }
@@ -45,4 +45,30 @@ TEST(x86_64_v2, q5_k) {
 
 TEST(x86_64_v2, q6_k) {
     v2_suite<q6_k>("q6_k", [](q6_k::block& b) { b.d = max_f16; });
+}
+
+TEST(x86_64_v2, f16) {
+    v2_suite<f16_format>("f16", []([[maybe_unused]] f16_format::block& b) {}, 131);
+}
+
+TEST(x86_64_v2, bf16) {
+    v2_suite<bf16_format>("bf16", []([[maybe_unused]] bf16_format::block& b) {}, 131);
+}
+
+TEST(x86_64_v2, q4_1) {
+    v2_suite<q4_1>("q4_1", [](q4_1::block& b) { b.d = max_f16; b.m = f16::from_bits(0xfbff); }, 7);
+}
+
+TEST(x86_64_v2, q5_1) {
+    v2_suite<q5_1>("q5_1", [](q5_1::block& b) { b.d = max_f16; b.m = f16::from_bits(0xfbff); }, 7);
+}
+
+// The formats whose SSE4.2 kernels existed before this test: the same suites.
+TEST(x86_64_v2, int8_block_formats) {
+    v2_suite<q8_0>("q8_0", [](q8_0::block& b) { b.d = max_f16; }, 7);
+    v2_suite<q4_0>("q4_0", [](q4_0::block& b) { b.d = max_f16; }, 7);
+    v2_suite<q5_0>("q5_0", [](q5_0::block& b) { b.d = max_f16; }, 7);
+    v2_suite<iq4_nl>("iq4_nl", [](iq4_nl::block& b) { b.d = max_f16; }, 7);
+    v2_suite<mxfp4>("mxfp4", [](mxfp4::block& b) { b.e = 140; }, 7);
+    v2_suite<f32>("f32", []([[maybe_unused]] f32::block& b) {}, 131);
 }
