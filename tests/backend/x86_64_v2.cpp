@@ -34,3 +34,7 @@ constexpr f16 max_f16 = f16::from_bits(0x7bff);
 TEST(x86_64_v2, q4_k) {
     v2_suite<q4_k>("q4_k", [](q4_k::block& b) { b.d = max_f16; b.dmin = max_f16; });
 }
+
+TEST(x86_64_v2, iq4_xs) {
+    v2_suite<iq4_xs>("iq4_xs", [](iq4_xs::block& b) { b.d = max_f16; });
+}
