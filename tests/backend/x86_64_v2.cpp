@@ -35,6 +35,10 @@ TEST(x86_64_v2, q4_k) {
     v2_suite<q4_k>("q4_k", [](q4_k::block& b) { b.d = max_f16; b.dmin = max_f16; });
 }
 
+TEST(x86_64_v2, q2_k) {
+    v2_suite<q2_k>("q2_k", [](q2_k::block& b) { b.d = max_f16; b.dmin = max_f16; });
+}
+
 TEST(x86_64_v2, iq4_xs) {
     v2_suite<iq4_xs>("iq4_xs", [](iq4_xs::block& b) { b.d = max_f16; });
 }
