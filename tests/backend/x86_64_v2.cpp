@@ -42,3 +42,11 @@ TEST(x86_64_v2, q2_k) {
 TEST(x86_64_v2, iq4_xs) {
     v2_suite<iq4_xs>("iq4_xs", [](iq4_xs::block& b) { b.d = max_f16; });
 }
+
+TEST(x86_64_v2, tq1_0) {
+    v2_suite<tq1_0>("tq1_0", [](tq1_0::block& b) { b.d = max_f16; });
+}
+
+TEST(x86_64_v2, tq2_0) {
+    v2_suite<tq2_0>("tq2_0", [](tq2_0::block& b) { b.d = max_f16; });
+}
