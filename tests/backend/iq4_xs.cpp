@@ -5,6 +5,9 @@
 using namespace qforge;
 using namespace qforge_test;
 
+static_assert(!isa_usable<xsimd::sse4_2> || (provides_kernel<op::gemv, cpu<xsimd::sse4_2>, iq4_xs> &&
+                                              provides_kernel<op::gemm, cpu<xsimd::sse4_2>, iq4_xs>));
+
 TEST(backend_iq4_xs, matches_reference) { format_suite<iq4_xs>("iq4_xs", 3); }
 
 TEST(backend_iq4_xs, extreme_values) {

@@ -5,6 +5,9 @@
 using namespace qforge;
 using namespace qforge_test;
 
+static_assert(!isa_usable<xsimd::sse4_2> || (provides_kernel<op::gemv, cpu<xsimd::sse4_2>, q2_k> &&
+                                              provides_kernel<op::gemm, cpu<xsimd::sse4_2>, q2_k>));
+
 TEST(backend_q2_k, matches_reference) { format_suite<q2_k>("q2_k", 3); }
 
 TEST(backend_q2_k, extreme_values) {

@@ -5,6 +5,9 @@
 using namespace qforge;
 using namespace qforge_test;
 
+static_assert(!isa_usable<xsimd::sse4_2> || (provides_kernel<op::gemv, cpu<xsimd::sse4_2>, tq1_0> &&
+                                              provides_kernel<op::gemm, cpu<xsimd::sse4_2>, tq1_0>));
+
 TEST(backend_tq1_0, matches_reference) { format_suite<tq1_0>("tq1_0", 3); }
 
 TEST(backend_tq1_0, extreme_values) {

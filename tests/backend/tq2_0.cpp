@@ -5,6 +5,9 @@
 using namespace qforge;
 using namespace qforge_test;
 
+static_assert(!isa_usable<xsimd::sse4_2> || (provides_kernel<op::gemv, cpu<xsimd::sse4_2>, tq2_0> &&
+                                              provides_kernel<op::gemm, cpu<xsimd::sse4_2>, tq2_0>));
+
 TEST(backend_tq2_0, matches_reference) { format_suite<tq2_0>("tq2_0", 3); }
 
 TEST(backend_tq2_0, extreme_values) {

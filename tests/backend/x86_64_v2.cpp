@@ -72,3 +72,19 @@ TEST(x86_64_v2, int8_block_formats) {
     v2_suite<mxfp4>("mxfp4", [](mxfp4::block& b) { b.e = 140; }, 7);
     v2_suite<f32>("f32", []([[maybe_unused]] f32::block& b) {}, 131);
 }
+
+TEST(x86_64_v2, q2_k) {
+    v2_suite<q2_k>("q2_k", [](q2_k::block& b) { b.d = max_f16; b.dmin = max_f16; });
+}
+
+TEST(x86_64_v2, iq4_xs) {
+    v2_suite<iq4_xs>("iq4_xs", [](iq4_xs::block& b) { b.d = max_f16; });
+}
+
+TEST(x86_64_v2, tq1_0) {
+    v2_suite<tq1_0>("tq1_0", [](tq1_0::block& b) { b.d = max_f16; });
+}
+
+TEST(x86_64_v2, tq2_0) {
+    v2_suite<tq2_0>("tq2_0", [](tq2_0::block& b) { b.d = max_f16; });
+}

@@ -94,10 +94,6 @@ inline constexpr bool kquant_sse_decoder =
 template <class Arch>
 inline constexpr bool kquant_level_ok =
     isa_usable<Arch> && static_cast<int>(isa_traits<Arch>::level) >= static_cast<int>(isa_level::sse4_2);
-// Formats whose kernels start at AVX2 (no SSE4.2 decoder yet).
-template <class Arch>
-inline constexpr bool kquant_avx2_level_ok =
-    isa_usable<Arch> && static_cast<int>(isa_traits<Arch>::level) >= static_cast<int>(isa_level::avx2);
 
 template <class D, BlockFormat F>
 void kquant_gemm(qmatrix_view<F> w, const q8_k::block* xq, std::size_t n, float* y, std::size_t r0, std::size_t r1) {
