@@ -100,6 +100,7 @@ void kquant_gemm(qmatrix_view<F> w, const q8_k::block* xq, std::size_t n, float*
     const std::size_t nb = w.blocks_per_row();
     const auto rows = [xq, nb](std::size_t j) { return xq + j * nb; };
     if constexpr (kquant_sse_decoder<D>) gemm_rows<kquant_kernel128<D>, 1, 2>(w, rows, n, y, r0, r1, 32);
+    else if (n == 1) gemm_rows<kquant_kernel<D>, 1, 1>(w, rows, n, y, r0, r1, 32);
     else gemm_rows<kquant_kernel<D>, 1, 4>(w, rows, n, y, r0, r1, 32);
 }
 

@@ -1,7 +1,8 @@
 // qforge/backend/cpu/ternary.hpp: tq1_0 and tq2_0 weights x q8_k activations. Lane sums of (t + 1) * a by
 // pmaddubsw/pmaddwd, minus the activation sums (from q8_k's bsums), times d_w * d_a. tq2_0's 2-bit fields are
-// unpacked in registers; tq1_0's base-3 digits are unpacked once per weight block (the format's own unpack)
-// and reused by every activation row of the tile. 256-bit from AVX2 up, 128-bit at SSE4.2.
+// unpacked in registers; tq1_0's base-3 digits are unpacked in registers too (pmullw/pmulhuw, in
+// tq1_0::unpack's order), once per weight block, and reused by every activation row of the tile. 256-bit from
+// AVX2 up, 128-bit at SSE4.2.
 #pragma once
 
 #include "qforge/backend/cpu/kquant_blocks.hpp"
@@ -46,7 +47,28 @@ struct tq2_0_decoder {
     }
 };
 
-// tq1_0: a kernel whose prepared weight is the unpacked block (256 bytes of t + 1 and the scale).
+// tq1_0::unpack's digit((b * p) mod 256 * 3) >> 8 of 16 bytes b at once, p = the int16 lanes of P (the
+// multiplier of bytes 2k and 2k + 1). Even bytes: the low byte of b * p, times 3 * 256, high half; odd bytes:
+// (b * 256) * p mod 2^16 = ((b * p) mod 256) * 256, times 3, high half, back into the high byte.
+QFORGE_ALWAYS_INLINE __m128i tq1_0_digits(__m128i b, __m128i P) noexcept {
+    const __m128i low = _mm_set1_epi16(0x00ff);
+    const __m128i qe = _mm_and_si128(_mm_mullo_epi16(b, P), low);
+    const __m128i qo = _mm_mullo_epi16(_mm_andnot_si128(low, b), P);
+    return _mm_or_si128(_mm_mulhi_epu16(qe, _mm_set1_epi16(3 * 256)),
+                        _mm_slli_epi16(_mm_mulhi_epu16(qo, _mm_set1_epi16(3)), 8));
+}
+
+// The same on 32 bytes (AVX2 and up).
+QFORGE_ALWAYS_INLINE __m256i tq1_0_digits256(__m256i b, __m256i P) noexcept {
+    const __m256i low = _mm256_set1_epi16(0x00ff);
+    const __m256i qe = _mm256_and_si256(_mm256_mullo_epi16(b, P), low);
+    const __m256i qo = _mm256_mullo_epi16(_mm256_andnot_si256(low, b), P);
+    return _mm256_or_si256(_mm256_mulhi_epu16(qe, _mm256_set1_epi16(3 * 256)),
+                           _mm256_slli_epi16(_mm256_mulhi_epu16(qo, _mm256_set1_epi16(3)), 8));
+}
+
+// tq1_0: a kernel whose prepared weight is the unpacked block (t + 1 of its 256 values, and the scale),
+// unpacked in registers in tq1_0::unpack's order (t1[c] = values 32c .. 32c + 31).
 template <isa_level L>
 struct tq1_0_kernel : kquant_kernel<tq2_0_decoder<L>> {
     using base = kquant_kernel<tq2_0_decoder<L>>;
@@ -59,10 +81,21 @@ struct tq1_0_kernel : kquant_kernel<tq2_0_decoder<L>> {
     };
     static QFORGE_ALWAYS_INLINE wprep prep_w(const wblock* w, std::size_t i) noexcept {
         wprep p;
-        alignas(32) std::uint8_t t[256];
-        tq1_0::unpack(w[i], t);
-        for (int c = 0; c < 8; ++c) p.t1[c] = _mm256_load_si256(reinterpret_cast<const __m256i*>(t + 32 * c));
-        p.d = f16_to_f32_fast(w[i].d);
+        const wblock& b = w[i];
+        const __m256i q01 = load256(b.qs);
+        constexpr short pow3[5] = {1, 3, 9, 27, 81};
+        for (int n = 0; n < 5; ++n) p.t1[n] = tq1_0_digits256(q01, _mm256_set1_epi16(pow3[n])); // trit n of qs[m]
+        // values 160 + 16n + m: trit n of qs[32 + m]; values 240 + 4n + j: trit n of qh[j]
+        const __m128i q2 = load128(b.qs + 32);
+        std::int32_t qh;
+        std::memcpy(&qh, b.qh, 4);
+        const __m128i h = _mm_shuffle_epi32(_mm_cvtsi32_si128(qh), 0);
+        const __m256i q22 = _mm256_broadcastsi128_si256(q2);
+        p.t1[5] = tq1_0_digits256(q22, _mm256_setr_epi16(1, 1, 1, 1, 1, 1, 1, 1, 3, 3, 3, 3, 3, 3, 3, 3));
+        p.t1[6] = tq1_0_digits256(q22, _mm256_setr_epi16(9, 9, 9, 9, 9, 9, 9, 9, 27, 27, 27, 27, 27, 27, 27, 27));
+        p.t1[7] = _mm256_set_m128i(tq1_0_digits(h, _mm_setr_epi16(1, 1, 3, 3, 9, 9, 27, 27)),
+                                   tq1_0_digits(q2, _mm_set1_epi16(81)));
+        p.d = f16_to_f32_fast(b.d);
         return p;
     }
     static QFORGE_ALWAYS_INLINE wprep prep_w_tail(const wblock* w, std::size_t i, std::size_t) noexcept {
@@ -104,17 +137,6 @@ struct tq2_0_decoder<isa_level::sse4_2> {
         add_scaled(acc.v, ternary_lanes128(t1, y), y.d * f16_to_f32_fast(x.d));
     }
 };
-
-// tq1_0::unpack's digit((b * p) mod 256 * 3) >> 8 of 16 bytes b at once, p = the int16 lanes of P (the
-// multiplier of bytes 2k and 2k + 1). Even bytes: the low byte of b * p, times 3 * 256, high half; odd bytes:
-// (b * 256) * p mod 2^16 = ((b * p) mod 256) * 256, times 3, high half, back into the high byte.
-QFORGE_ALWAYS_INLINE __m128i tq1_0_digits(__m128i b, __m128i P) noexcept {
-    const __m128i low = _mm_set1_epi16(0x00ff);
-    const __m128i qe = _mm_and_si128(_mm_mullo_epi16(b, P), low);
-    const __m128i qo = _mm_mullo_epi16(_mm_andnot_si128(low, b), P);
-    return _mm_or_si128(_mm_mulhi_epu16(qe, _mm_set1_epi16(3 * 256)),
-                        _mm_slli_epi16(_mm_mulhi_epu16(qo, _mm_set1_epi16(3)), 8));
-}
 
 // tq1_0 at SSE4.2: the block unpacked in registers (t1[c] = values 16c..16c + 15), in tq1_0::unpack's order.
 template <>
