@@ -15,6 +15,8 @@ std::size_t generic_terms(std::size_t cols) {
 template <qforge::BlockFormat F>
 void expect_simd_kernels() {
     using namespace qforge;
+    static_assert(!isa_usable<xsimd::sse4_2> || (provides_kernel<op::gemv, cpu<xsimd::sse4_2>, F> &&
+                                                 provides_kernel<op::gemm, cpu<xsimd::sse4_2>, F>));
     static_assert(!isa_usable<xsimd::avx2> ||
                   (provides_kernel<op::gemv, cpu<xsimd::avx2>, F> && provides_kernel<op::gemm, cpu<xsimd::avx2>, F>));
     static_assert(!isa_usable<xsimd::avx512bw> || (provides_kernel<op::gemv, cpu<xsimd::avx512bw>, F> &&

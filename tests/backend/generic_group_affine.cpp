@@ -2,6 +2,8 @@
 // sizes 32/64/128, f16/bf16/f32 scales; random, offset, zero and extreme weights, every arch, 1..4 threads.
 #include "generic_check.hpp"
 
+#include <bit>
+
 using namespace qforge;
 using namespace qforge_test;
 
@@ -29,6 +31,31 @@ TEST(backend_generic_group_affine, b6_g128) { generic_suite<group_affine<6, 128>
 TEST(backend_generic_group_affine, b4_g64_bf16) { generic_suite<group_affine<4, 64, bf16>>(7); }
 TEST(backend_generic_group_affine, b3_g32_f32) { generic_suite<group_affine<3, 32, float>>(7); }
 TEST(backend_generic_group_affine, b4_g32_offset) { generic_suite<group_affine<4, 32>>(7, 0.1f, 1.0f); }
+
+// The SSE4.1 f16 widening of the scales (the kernels' path in TUs without F16C, such as the SSE4.2 copy of a
+// portable build) against the portable conversion, for every f16 bit pattern, with and without DAZ/FTZ.
+#if QFORGE_ARCH_X86_64 && defined(__SSE4_2__)
+TEST(backend_generic_group_affine, sse_half_widening_is_exact) {
+    struct restore_csr {
+        unsigned csr = _mm_getcsr();
+        ~restore_csr() { _mm_setcsr(csr); }
+    } saved;
+    for (unsigned mode : {saved.csr & ~0x8040u, saved.csr | 0x8040u}) { // DAZ and FTZ off, then on
+        _mm_setcsr(mode);
+        for (std::uint32_t h = 0; h < 65536; h += 4) {
+            alignas(16) float got[4];
+            _mm_store_ps(got, cpu_detail::gen::halves_to_float_sse(_mm_set_epi32(
+                                  static_cast<int>(h + 3), static_cast<int>(h + 2), static_cast<int>(h + 1),
+                                  static_cast<int>(h))));
+            for (std::uint32_t i = 0; i < 4; ++i) {
+                const float want = f16::from_bits(static_cast<std::uint16_t>(h + i)).to_float();
+                ASSERT_EQ(std::bit_cast<std::uint32_t>(got[i]), std::bit_cast<std::uint32_t>(want))
+                    << "f16 bits " << (h + i) << ", MXCSR " << mode;
+            }
+        }
+    }
+}
+#endif
 
 TEST(backend_generic_group_affine, extreme_values) {
     affine_extremes<group_affine<4, 32>>();

@@ -20,7 +20,9 @@
 // The integer dot per level: AVX2 and AVX-512 (no VNNI) use pmaddubsw on unsigned codes (Bits <= 6, binary),
 // or the sign trick on signed bytes (8-bit codes biased by -128, signed int8 codes); AVX-512 VNNI uses a 256-bit
 // vpdpbusd on unsigned codes (signed int8 codes biased by +128). A bias c is undone exactly by qa += c * sa.
-// SSE4.2 has no kernel here: it runs on `reference`.
+// SSE4.2 does what AVX2 does on two 128-bit halves per sub-block (pmaddubsw, psignb, pabsb are SSSE3), with the
+// same packed activations; it has no pdep (BMI2), so its 3/5/6-bit codes are spread by pshufb (the two bytes
+// holding each code into a 16-bit lane) and pmullw (a per-lane left shift that puts the code at bit 8).
 //
 // The activations are repacked once per call (gen_act_pack): per row the quants with a per-format
 // permutation (so that a 4- or 2-bit weight decodes with plain shifts and masks; 4-bit codes two sub-blocks
@@ -28,6 +30,7 @@
 // and the scales as floats.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -46,7 +49,7 @@
 #include "qforge/block/q8_0.hpp"
 #include "qforge/core/config.hpp"
 
-#if QFORGE_ARCH_X86_64 && defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
+#if QFORGE_ARCH_X86_64 && defined(__SSE4_2__)
 #include <immintrin.h>
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -142,7 +145,39 @@ private:
 
 // ---- code extraction --------------------------------------------------------------------------------------
 
-QFORGE_ALWAYS_INLINE float half_to_float(f16 h) noexcept { return _cvtsh_ss(h.bits); }
+// Exact either way (F16C where the TU has it, else the portable conversion).
+QFORGE_ALWAYS_INLINE float half_to_float(f16 h) noexcept {
+#if defined(__F16C__)
+    return _cvtsh_ss(h.bits);
+#else
+    return h.to_float();
+#endif
+}
+
+// 4 halves, each zero-extended in a 32-bit lane -> 4 floats, exact, in SSE4.1: f16_bits_to_f32 of
+// core/half.hpp lane-wise (normal: exponent rebiased by 112; inf/NaN: exponent 255, NaN quieted; zero and
+// subnormal: m * 2^-24, a normal float or zero, whatever the MXCSR's DAZ/FTZ say).
+QFORGE_ALWAYS_INLINE __m128 halves_to_float_sse(__m128i x) noexcept {
+    const __m128i zero = _mm_setzero_si128();
+    const __m128i e = _mm_and_si128(x, _mm_set1_epi32(0x7c00));
+    const __m128i m = _mm_and_si128(x, _mm_set1_epi32(0x3ff));
+    const __m128i rebias = _mm_set1_epi32(112 << 23);
+    __m128i v = _mm_add_epi32(_mm_slli_epi32(_mm_and_si128(x, _mm_set1_epi32(0x7fff)), 13), rebias);
+    const __m128i quiet = _mm_andnot_si128(_mm_cmpeq_epi32(m, zero), _mm_set1_epi32(0x200 << 13));
+    v = _mm_blendv_epi8(v, _mm_or_si128(_mm_add_epi32(v, rebias), quiet), _mm_cmpeq_epi32(e, _mm_set1_epi32(0x7c00)));
+    const __m128i sub = _mm_castps_si128(_mm_mul_ps(_mm_cvtepi32_ps(m), _mm_set1_ps(0x1p-24f)));
+    v = _mm_blendv_epi8(v, sub, _mm_cmpeq_epi32(e, zero));
+    return _mm_castsi128_ps(_mm_or_si128(v, _mm_slli_epi32(_mm_and_si128(x, _mm_set1_epi32(0x8000)), 16)));
+}
+
+// The same with F16C where the TU has it.
+QFORGE_ALWAYS_INLINE __m128 halves_to_float(__m128i x) noexcept {
+#if defined(__F16C__)
+    return _mm_cvtph_ps(_mm_packus_epi32(x, x));
+#else
+    return halves_to_float_sse(x);
+#endif
+}
 
 template <class S>
 QFORGE_ALWAYS_INLINE float scale_value(const S& s) noexcept {
@@ -153,11 +188,13 @@ QFORGE_ALWAYS_INLINE float scale_value(const S& s) noexcept {
 // How the codes sit in their register: unsigned below 128 (pmaddubsw-safe), unsigned 0..255, or signed int8.
 enum class code_kind { small_unsigned, unsigned8, signed8 };
 
-// The 32 codes of sub-block `sub` of a little-endian bit stream of Bits-bit codes, in order_of<Bits>.
 template <int Bits>
 inline constexpr code_order order_of = Bits == 4 ? code_order::nibble_pairs : Bits == 2 ? code_order::crumbs
                                                                                     : code_order::identity;
 
+// The 32 codes of sub-block `sub` of a little-endian bit stream of Bits-bit codes, in order_of<Bits>
+// (4-bit codes have their own paths: nibble_pair, and the SSE4.2 quad).
+#if defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
 template <int Bits>
 QFORGE_ALWAYS_INLINE __m256i stream_codes(const std::uint8_t* qs, std::size_t sub) noexcept {
     if constexpr (Bits == 8) {
@@ -199,10 +236,95 @@ QFORGE_ALWAYS_INLINE __m256i stream_codes(const std::uint8_t* qs, std::size_t su
                                  static_cast<std::int64_t>(g[1]), static_cast<std::int64_t>(g[0]));
     }
 }
+#endif
+
+// SSE4.2 spread of Bits-bit codes (3, 5, 6): each half (16 codes, 2 * Bits bytes) is read by one load that
+// stays inside the sub-block's 4 * Bits bytes (16 bytes, or 8 where the sub-block is shorter), then per 8
+// codes pshufb puts the 2 bytes holding code j (from bit Bits * j) into 16-bit lane j, pmullw by
+// 2^(8 - Bits * j % 8) moves the code to bit 8 (the low 16 bits of the product) and psrlw 8 brings it down;
+// packuswb joins the two 8-code halves (values <= 255: exact), the mask clears the bits above the code.
+template <int Bits>
+inline constexpr int spread_len = 4 * Bits >= 16 ? 16 : 8;
+template <int Bits>
+constexpr int spread_at(int h) noexcept {
+    return std::min(2 * Bits * h, 4 * Bits - spread_len<Bits>);
+}
+
+template <int Bits>
+struct code_spread {
+    // shuffle[2 * h + part]: the pshufb indices of codes 8 * part .. 8 * part + 7 of half h.
+    static constexpr std::array<std::array<std::uint8_t, 16>, 4> shuffle = [] {
+        std::array<std::array<std::uint8_t, 16>, 4> t{};
+        for (int h = 0; h < 2; ++h)
+            for (int j = 0; j < 16; ++j) {
+                const int bit = Bits * (16 * h + j), rel = bit / 8 - spread_at<Bits>(h);
+                t[2 * h + j / 8][2 * (j % 8)] = static_cast<std::uint8_t>(rel);
+                // A second byte past the load only where the code ends in the first (zeroed, never read).
+                t[2 * h + j / 8][2 * (j % 8) + 1] =
+                    static_cast<std::uint8_t>(rel + 1 < spread_len<Bits> ? rel + 1 : 0x80);
+            }
+        return t;
+    }();
+    static constexpr std::array<std::int16_t, 8> shift = [] {
+        std::array<std::int16_t, 8> t{};
+        for (int j = 0; j < 8; ++j) t[j] = static_cast<std::int16_t>(1 << (8 - Bits * j % 8));
+        return t;
+    }();
+    static_assert([] {
+        for (int h = 0; h < 2; ++h)
+            for (int j = 0; j < 16; ++j) {
+                const int bit = Bits * (16 * h + j), rel = bit / 8 - spread_at<Bits>(h);
+                if (rel < 0 || rel >= spread_len<Bits> || (rel + 1 >= spread_len<Bits> && bit % 8 + Bits > 8))
+                    return false;
+            }
+        return true;
+    }());
+    static QFORGE_ALWAYS_INLINE __m128i half(const std::uint8_t* p, int h) noexcept {
+        const __m128i* at = reinterpret_cast<const __m128i*>(p + spread_at<Bits>(h));
+        const __m128i v = spread_len<Bits> == 16 ? _mm_loadu_si128(at) : _mm_loadl_epi64(at);
+        const __m128i m = _mm_loadu_si128(reinterpret_cast<const __m128i*>(shift.data()));
+        const __m128i lo =
+            _mm_shuffle_epi8(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(shuffle[2 * h].data())));
+        const __m128i hi =
+            _mm_shuffle_epi8(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(shuffle[2 * h + 1].data())));
+        return _mm_and_si128(_mm_packus_epi16(_mm_srli_epi16(_mm_mullo_epi16(lo, m), 8),
+                                              _mm_srli_epi16(_mm_mullo_epi16(hi, m), 8)),
+                             _mm_set1_epi8(static_cast<char>((1 << Bits) - 1)));
+    }
+};
+
+// The same 32 codes in the same order as stream_codes, as two halves (SSE4.2).
+template <int Bits>
+QFORGE_ALWAYS_INLINE void stream_codes128(const std::uint8_t* qs, std::size_t sub, __m128i& lo, __m128i& hi) noexcept {
+    if constexpr (Bits == 8) {
+        lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs + 32 * sub));
+        hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs + 32 * sub + 16));
+    } else if constexpr (Bits == 2) {
+        // 64-bit lane t of the 256-bit form is the 8 bytes shifted by 2 t: lanes 0, 1 here, then 2, 3.
+        const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(qs + 8 * sub));
+        const __m128i m = _mm_set1_epi8(3);
+        lo = _mm_and_si128(_mm_unpacklo_epi64(v, _mm_srli_epi64(v, 2)), m);
+        hi = _mm_and_si128(_mm_unpacklo_epi64(_mm_srli_epi64(v, 4), _mm_srli_epi64(v, 6)), m);
+    } else if constexpr (Bits == 1) {
+        std::int32_t w;
+        std::memcpy(&w, qs + 4 * sub, 4);
+        const __m128i v = _mm_cvtsi32_si128(w);
+        const __m128i bit = _mm_set1_epi64x(static_cast<std::int64_t>(0x8040201008040201ull));
+        const __m128i one = _mm_set1_epi8(1);
+        lo = _mm_min_epu8(_mm_and_si128(_mm_shuffle_epi8(v, _mm_set_epi64x(0x0101010101010101, 0)), bit), one);
+        hi = _mm_min_epu8(
+            _mm_and_si128(_mm_shuffle_epi8(v, _mm_set_epi64x(0x0303030303030303, 0x0202020202020202)), bit), one);
+    } else {
+        const std::uint8_t* p = qs + 4 * Bits * sub;
+        lo = code_spread<Bits>::half(p, 0);
+        hi = code_spread<Bits>::half(p, 1);
+    }
+}
 
 // ---- the decoders -------------------------------------------------------------------------------------
 // D::block, D::per (sub-blocks per block), D::order, D::kind,
-// D::codes(const block&, sub) -> __m256i, D::params(row, k0, cnt) -> D::wp (lanes i >= cnt zero),
+// D::code_bits, D::code_bytes(const block&) (the code stream that stream_codes reads),
+// D::params(row, k0, cnt) -> D::wp (lanes i >= cnt zero),
 // D::term(wp, qa, sa, d) -> __m128 (qa already the exact sum over raw codes).
 
 template <std::size_t Per, class Fn>
@@ -221,9 +343,8 @@ struct group_affine_decoder {
     struct wp {
         __m128 s, b;
     };
-    static QFORGE_ALWAYS_INLINE __m256i codes(const block& b, std::size_t sub) noexcept {
-        return stream_codes<Bits>(b.qs, sub);
-    }
+    static constexpr int code_bits = Bits;
+    static const std::uint8_t* code_bytes(const block& b) noexcept { return b.qs; }
     static QFORGE_ALWAYS_INLINE wp params(const block* row, std::size_t k0, std::size_t cnt) noexcept {
         if constexpr (per % 4 == 0) {
             if (cnt == 4) {
@@ -235,10 +356,26 @@ struct group_affine_decoder {
                 // Lane i's (scale, bias) f16 pair is the first 4 bytes of block (k0 + i) / per: widen the four
                 // pairs at once and split them into scales (low half) and biases (high half).
                 std::int32_t sb[4];
+#if defined(__AVX2__) && defined(__F16C__)
                 for (std::size_t i = 0; i < 4; ++i) std::memcpy(&sb[i], &row[(k0 + i) / per], 4);
                 const __m256 v = _mm256_permutevar8x32_ps(_mm256_cvtph_ps(_mm_set_epi32(sb[3], sb[2], sb[1], sb[0])),
                                                           _mm256_set_epi32(7, 5, 3, 1, 6, 4, 2, 0));
                 return {_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1)};
+#else
+                // Without F16C the widening costs: per == 2 widens the 2 distinct pairs (s0, b0, s1, b1) once.
+                if constexpr (per == 2) {
+                    std::memcpy(&sb[0], &row[k0 / 2], 4);
+                    std::memcpy(&sb[1], &row[k0 / 2 + 1], 4);
+                    const __m128 v = halves_to_float(_mm_cvtepu16_epi32(_mm_set_epi32(0, 0, sb[1], sb[0])));
+                    return {_mm_shuffle_ps(v, v, _MM_SHUFFLE(2, 2, 0, 0)),
+                            _mm_shuffle_ps(v, v, _MM_SHUFFLE(3, 3, 1, 1))};
+                } else {
+                    for (std::size_t i = 0; i < 4; ++i) std::memcpy(&sb[i], &row[(k0 + i) / per], 4);
+                    const __m128i pairs = _mm_set_epi32(sb[3], sb[2], sb[1], sb[0]);
+                    return {halves_to_float(_mm_and_si128(pairs, _mm_set1_epi32(0xffff))),
+                            halves_to_float(_mm_srli_epi32(pairs, 16))};
+                }
+#endif
             }
         }
         alignas(16) float s[4] = {0, 0, 0, 0}, bb[4] = {0, 0, 0, 0};
@@ -279,9 +416,8 @@ struct block_int_decoder {
             return format::scale_of(b);
         }
     }
-    static QFORGE_ALWAYS_INLINE __m256i codes(const block& b, std::size_t sub) noexcept {
-        return stream_codes<Bits>(b.qs, sub);
-    }
+    static constexpr int code_bits = Bits;
+    static const std::uint8_t* code_bytes(const block& b) noexcept { return b.qs; }
     static QFORGE_ALWAYS_INLINE wp params(const block* row, std::size_t k0, std::size_t cnt) noexcept {
         if constexpr (per % 4 == 0) {
             if (cnt == 4) {
@@ -296,9 +432,7 @@ struct block_int_decoder {
                     std::memcpy(&h[i], row[(k0 + i) / per].scale, 2);
                     z[i] = static_cast<std::int32_t>(format::zero_point_of(row[(k0 + i) / per]));
                 }
-                return {_mm_cvtph_ps(_mm_set_epi16(0, 0, 0, 0, static_cast<short>(h[3]), static_cast<short>(h[2]),
-                                                   static_cast<short>(h[1]), static_cast<short>(h[0]))),
-                        _mm_set_epi32(z[3], z[2], z[1], z[0])};
+                return {halves_to_float(_mm_set_epi32(h[3], h[2], h[1], h[0])), _mm_set_epi32(z[3], z[2], z[1], z[0])};
             }
         }
         alignas(16) float s[4] = {0, 0, 0, 0};
@@ -322,8 +456,9 @@ struct per_channel_decoder {
     static constexpr code_order order = code_order::identity;
     static constexpr code_kind kind = std::is_signed_v<T> ? code_kind::signed8 : code_kind::unsigned8;
     using wp = zp_params;
-    static QFORGE_ALWAYS_INLINE __m256i codes(const block& b, std::size_t sub) noexcept {
-        return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * sub));
+    static constexpr int code_bits = 8;
+    static const std::uint8_t* code_bytes(const block& b) noexcept {
+        return reinterpret_cast<const std::uint8_t*>(b.qs);
     }
     // A matrix row is usually one block (then every lane has the same parameters), but a view may hold
     // several blocks per row: each has its own.
@@ -377,9 +512,8 @@ struct binary_decoder {
     struct wp {
         __m128 d;
     };
-    static QFORGE_ALWAYS_INLINE __m256i codes(const block& b, std::size_t sub) noexcept {
-        return stream_codes<1>(b.signs, sub);
-    }
+    static constexpr int code_bits = 1;
+    static const std::uint8_t* code_bytes(const block& b) noexcept { return b.signs; }
     static QFORGE_ALWAYS_INLINE wp params(const block* row, std::size_t k0, std::size_t cnt) noexcept {
         if constexpr (per % 4 == 0) {
             if (cnt == 4) return {_mm_set1_ps(half_to_float(row[k0 / per].d))};
@@ -396,9 +530,133 @@ struct binary_decoder {
 
 // ---- the integer dot of 32 codes with 32 quants, per level ------------------------------------------------
 
+// int_dot<L, Kind>::bias: the code bias c of the level's dot, undone by unbias (qa += c * sa, exact).
 template <isa_level L, code_kind Kind>
-struct int_dot {
-    // AVX2 / AVX-512 without VNNI. Returns 8 int32 partial sums; bias: what to add times sa.
+struct int_dot;
+
+template <int Bias>
+QFORGE_ALWAYS_INLINE __m128i unbias(__m128i qa, __m128i sa) noexcept {
+    static_assert(Bias == 0 || Bias == 128 || Bias == -128);
+    if constexpr (Bias == 128) return _mm_add_epi32(qa, _mm_slli_epi32(sa, 7));
+    else if constexpr (Bias == -128) return _mm_sub_epi32(qa, _mm_slli_epi32(sa, 7));
+    else return qa;
+}
+
+// Fixed-order sum of the 4 lanes: (l0 + l2) + (l1 + l3).
+QFORGE_ALWAYS_INLINE float hsum4(__m128 s) noexcept {
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+// ---- SSE4.2: the 32 codes and quants of a sub-block as two 128-bit halves ----------------------------------
+
+// The AVX2 dot, 16 bytes at a time: 4 int32 partial sums of the 32 codes (c0, c1) times the 32 quants at a.
+// Each half is widened to int32 before the halves are added: a sign-trick pair sum reaches 2 * 128 * 127.
+template <code_kind Kind>
+struct int_dot<isa_level::sse4_2, Kind> {
+    static constexpr int bias = Kind == code_kind::unsigned8 ? 128 : 0;
+    static QFORGE_ALWAYS_INLINE __m128i dot(__m128i c0, __m128i c1, const std::int8_t* a) noexcept {
+        return _mm_add_epi32(half(c0, _mm_loadu_si128(reinterpret_cast<const __m128i*>(a))),
+                             half(c1, _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + 16))));
+    }
+
+private:
+    static QFORGE_ALWAYS_INLINE __m128i half(__m128i c, __m128i a) noexcept {
+        const __m128i one = _mm_set1_epi16(1);
+        if constexpr (Kind == code_kind::small_unsigned) {
+            return _mm_madd_epi16(_mm_maddubs_epi16(c, a), one);
+        } else {
+            const __m128i v = Kind == code_kind::unsigned8 ? _mm_xor_si128(c, _mm_set1_epi8(static_cast<char>(0x80)))
+                                                           : c; // signed value (code - 128 for unsigned8)
+            return _mm_madd_epi16(_mm_maddubs_epi16(_mm_abs_epi8(v), _mm_sign_epi8(a, v)), one);
+        }
+    }
+};
+
+// 4 vectors of 4 int32 -> their 4 sums, in order (exact).
+QFORGE_ALWAYS_INLINE __m128i reduce4(__m128i p0, __m128i p1, __m128i p2, __m128i p3) noexcept {
+    return _mm_hadd_epi32(_mm_hadd_epi32(p0, p1), _mm_hadd_epi32(p2, p3));
+}
+
+// 4-bit codes, one sub-block at a time: its 16 code bytes give the low nibbles (against its even quants, at
+// 64 * (i / 2) + 16 * (i % 2) for sub-block i of the quad) and the high nibbles (odd quants, 32 bytes on).
+template <isa_level L, class D, std::size_t R, std::size_t C>
+    requires(L == isa_level::sse4_2 && D::order == code_order::nibble_pairs)
+QFORGE_ALWAYS_INLINE void quad(const typename D::block* const* w, const act_row* a, std::size_t k0, std::size_t cnt,
+                               __m128 (&acc)[R][C]) noexcept {
+    const __m128i m = _mm_set1_epi8(0x0f);
+    __m128i x[R][4], y[R][4];
+    typename D::wp wp[R];
+    for (std::size_t r = 0; r < R; ++r) {
+        for (std::size_t i = 0; i < 4; ++i) {
+            const std::size_t k = k0 + i;
+            const __m128i b = i < cnt ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[r][k / D::per].qs +
+                                                                                          16 * (k % D::per)))
+                                      : _mm_setzero_si128();
+            x[r][i] = _mm_and_si128(b, m);
+            y[r][i] = _mm_and_si128(_mm_srli_epi16(b, 4), m);
+        }
+        wp[r] = D::params(w[r], k0, cnt);
+    }
+    const __m128i one = _mm_set1_epi16(1);
+    for (std::size_t c = 0; c < C; ++c) {
+        const std::int8_t* q = a[c].qs + 32 * k0;
+        const __m128i sa = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a[c].sa + k0));
+        const __m128 d = _mm_loadu_ps(a[c].d + k0);
+        for (std::size_t r = 0; r < R; ++r) {
+            __m128i p[4];
+            for (std::size_t i = 0; i < 4; ++i) {
+                const std::int8_t* qi = q + 64 * (i / 2) + 16 * (i % 2);
+                const __m128i even = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qi));
+                const __m128i odd = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qi + 32));
+                // Codes <= 15: each int16 pair sum is at most 2 * 15 * 128, two of them fit easily.
+                p[i] = _mm_madd_epi16(_mm_add_epi16(_mm_maddubs_epi16(x[r][i], even), _mm_maddubs_epi16(y[r][i], odd)),
+                                      one);
+            }
+            acc[r][c] = _mm_add_ps(acc[r][c], D::term(wp[r], reduce4(p[0], p[1], p[2], p[3]), sa, d));
+        }
+    }
+}
+
+template <isa_level L, class D, std::size_t R, std::size_t C>
+    requires(L == isa_level::sse4_2 && D::order != code_order::nibble_pairs)
+QFORGE_ALWAYS_INLINE void quad(const typename D::block* const* w, const act_row* a, std::size_t k0, std::size_t cnt,
+                               __m128 (&acc)[R][C]) noexcept {
+    using dotk = int_dot<L, D::kind>;
+    __m128i codes[R][4][2];
+    typename D::wp wp[R];
+    for (std::size_t r = 0; r < R; ++r) {
+        for (std::size_t i = 0; i < 4; ++i) {
+            if (i < cnt) {
+                stream_codes128<D::code_bits>(D::code_bytes(w[r][(k0 + i) / D::per]), (k0 + i) % D::per,
+                                              codes[r][i][0], codes[r][i][1]);
+            } else {
+                codes[r][i][0] = codes[r][i][1] = _mm_setzero_si128();
+            }
+        }
+        wp[r] = D::params(w[r], k0, cnt);
+    }
+    for (std::size_t c = 0; c < C; ++c) {
+        const std::int8_t* q = a[c].qs + 32 * k0;
+        const __m128i sa = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a[c].sa + k0));
+        const __m128 d = _mm_loadu_ps(a[c].d + k0);
+        for (std::size_t r = 0; r < R; ++r) {
+            const __m128i qa = reduce4(dotk::dot(codes[r][0][0], codes[r][0][1], q),
+                                       dotk::dot(codes[r][1][0], codes[r][1][1], q + 32),
+                                       dotk::dot(codes[r][2][0], codes[r][2][1], q + 64),
+                                       dotk::dot(codes[r][3][0], codes[r][3][1], q + 96));
+            acc[r][c] = _mm_add_ps(acc[r][c], D::term(wp[r], unbias<dotk::bias>(qa, sa), sa, d));
+        }
+    }
+}
+
+// ---- AVX2 and AVX-512: a sub-block in one 256-bit register ------------------------------------------------
+#if defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
+
+// AVX2 / AVX-512 without VNNI. Returns 8 int32 partial sums.
+template <code_kind Kind>
+struct int_dot<isa_level::avx2, Kind> {
     static constexpr int bias = Kind == code_kind::unsigned8 ? 128 : 0;
     static QFORGE_ALWAYS_INLINE __m256i dot(__m256i c, __m256i a) noexcept {
         const __m256i one = _mm256_set1_epi16(1);
@@ -411,6 +669,8 @@ struct int_dot {
         }
     }
 };
+template <code_kind Kind>
+struct int_dot<isa_level::avx512, Kind> : int_dot<isa_level::avx2, Kind> {};
 
 #if defined(__AVX512VNNI__) && defined(__AVX512VL__)
 template <code_kind Kind>
@@ -429,15 +689,6 @@ QFORGE_ALWAYS_INLINE __m128i reduce4(__m256i p0, __m256i p1, __m256i p2, __m256i
     const __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(p0, p1), _mm256_hadd_epi32(p2, p3));
     return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
 }
-
-// Fixed-order sum of the 4 lanes: (l0 + l2) + (l1 + l3).
-QFORGE_ALWAYS_INLINE float hsum4(__m128 s) noexcept {
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
-// ---- the driver ----------------------------------------------------------------------------------------
 
 // 4-bit codes of sub-blocks k, k+1 (k even; `valid` of them exist): their 2 x 16 code bytes, then the low
 // nibbles (x) and the high nibbles (y), in the nibble_pairs order of the packed activations.
@@ -482,7 +733,7 @@ QFORGE_ALWAYS_INLINE __m128i reduce_pairs(__m256i q01, __m256i q23) noexcept {
 }
 
 template <isa_level L, class D, std::size_t R, std::size_t C>
-    requires(D::order == code_order::nibble_pairs)
+    requires(L != isa_level::sse4_2 && D::order == code_order::nibble_pairs)
 QFORGE_ALWAYS_INLINE void quad(const typename D::block* const* w, const act_row* a, std::size_t k0, std::size_t cnt,
                                __m128 (&acc)[R][C]) noexcept {
     __m256i x[R][2], y[R][2];
@@ -508,7 +759,7 @@ QFORGE_ALWAYS_INLINE void quad(const typename D::block* const* w, const act_row*
 }
 
 template <isa_level L, class D, std::size_t R, std::size_t C>
-    requires(D::order != code_order::nibble_pairs)
+    requires(L != isa_level::sse4_2 && D::order != code_order::nibble_pairs)
 QFORGE_ALWAYS_INLINE void quad(const typename D::block* const* w, const act_row* a, std::size_t k0, std::size_t cnt,
                                __m128 (&acc)[R][C]) noexcept {
     using dotk = int_dot<L, D::kind>;
@@ -516,7 +767,9 @@ QFORGE_ALWAYS_INLINE void quad(const typename D::block* const* w, const act_row*
     typename D::wp wp[R];
     for (std::size_t r = 0; r < R; ++r) {
         for (std::size_t i = 0; i < 4; ++i)
-            codes[r][i] = i < cnt ? D::codes(w[r][(k0 + i) / D::per], (k0 + i) % D::per) : _mm256_setzero_si256();
+            codes[r][i] = i < cnt ? stream_codes<D::code_bits>(D::code_bytes(w[r][(k0 + i) / D::per]),
+                                                               (k0 + i) % D::per)
+                                  : _mm256_setzero_si256();
         wp[r] = D::params(w[r], k0, cnt);
     }
     for (std::size_t c = 0; c < C; ++c) {
@@ -528,14 +781,16 @@ QFORGE_ALWAYS_INLINE void quad(const typename D::block* const* w, const act_row*
         const __m256i a2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 64));
         const __m256i a3 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 96));
         for (std::size_t r = 0; r < R; ++r) {
-            __m128i qa = reduce4(dotk::dot(codes[r][0], a0), dotk::dot(codes[r][1], a1), dotk::dot(codes[r][2], a2),
-                                 dotk::dot(codes[r][3], a3));
-            if constexpr (dotk::bias == 128) qa = _mm_add_epi32(qa, _mm_slli_epi32(sa, 7));
-            else if constexpr (dotk::bias == -128) qa = _mm_sub_epi32(qa, _mm_slli_epi32(sa, 7));
-            acc[r][c] = _mm_add_ps(acc[r][c], D::term(wp[r], qa, sa, d));
+            const __m128i qa = reduce4(dotk::dot(codes[r][0], a0), dotk::dot(codes[r][1], a1),
+                                       dotk::dot(codes[r][2], a2), dotk::dot(codes[r][3], a3));
+            acc[r][c] = _mm_add_ps(acc[r][c], D::term(wp[r], unbias<dotk::bias>(qa, sa), sa, d));
         }
     }
 }
+
+#endif // __AVX2__ && __FMA__ && __F16C__
+
+// ---- the driver ----------------------------------------------------------------------------------------
 
 inline constexpr std::size_t prefetch_ahead = 768;
 
@@ -633,10 +888,11 @@ struct gemm_kernel {
     }
 };
 
-// The levels with a kernel here: AVX2 and up (SSE4.2 runs on reference).
+// The levels with a kernel here: SSE4.2 to AVX-512 VNNI.
 template <class Arch>
 inline constexpr bool level_ok =
-    isa_usable<Arch> && static_cast<int>(isa_traits<Arch>::level) >= static_cast<int>(isa_level::avx2);
+    isa_usable<Arch> && static_cast<int>(isa_traits<Arch>::level) >= static_cast<int>(isa_level::sse4_2) &&
+    static_cast<int>(isa_traits<Arch>::level) <= static_cast<int>(isa_level::avx512_vnni);
 
 } // namespace cpu_detail::gen
 
@@ -683,4 +939,4 @@ struct kernel<op::gemm, cpu<Arch>, binary<G>>
 #pragma GCC diagnostic pop
 #endif
 
-#endif // QFORGE_ARCH_X86_64 && __AVX2__ && __FMA__ && __F16C__
+#endif // QFORGE_ARCH_X86_64 && __SSE4_2__
