@@ -268,6 +268,8 @@ template <qforge::BlockFormat F>
 void format_suite(const std::string& golden_folder, std::size_t blocks_per_row = 7) {
     using namespace qforge;
     // The suite is for formats with their own SIMD kernels: make sure it does not silently test reference.
+    static_assert(!isa_usable<xsimd::sse4_2> || (provides_kernel<op::gemv, cpu<xsimd::sse4_2>, F> &&
+                                                 provides_kernel<op::gemm, cpu<xsimd::sse4_2>, F>));
     static_assert(!isa_usable<xsimd::avx2> ||
                   (provides_kernel<op::gemv, cpu<xsimd::avx2>, F> && provides_kernel<op::gemm, cpu<xsimd::avx2>, F>));
     static_assert(!isa_usable<avx512_vnni> || (provides_kernel<op::gemv, cpu<avx512_vnni>, F> &&

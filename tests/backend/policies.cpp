@@ -26,6 +26,24 @@ static_assert(has_kernel<op::gemv, empty_backend, q8_0>); // through reference
 static_assert(kernel<op::gemv, reference, q8_0>::available);
 static_assert(provides_kernel<op::gemv, fallback<empty_backend, cpu<xsimd::avx2>>, q8_0> == isa_usable<xsimd::avx2>);
 
+// Every (op, format, level) cell of the CPU backend has a SIMD kernel of its own, not the reference fallback:
+// each ggml format and instances of each generic family, at every x86 level this translation unit holds
+// (tests/backend/x86_64_v2.cpp checks the SSE4.2 cells in a build for that level alone).
+using simd_formats =
+    boost::mp11::mp_list<f32, f16_format, bf16_format, q4_0, q4_1, q5_0, q5_1, q8_0, q2_k, q3_k, q4_k, q5_k, q6_k,
+                         iq4_nl, iq4_xs, tq1_0, tq2_0, mxfp4, group_affine<4, 32>, group_affine<3, 64>,
+                         block_int<4, 32, true>, block_int<8, 128>, per_channel<std::int8_t, true>::row<256>,
+                         per_channel<std::uint8_t, false>::row<64>, binary<64>>;
+template <class Arch, class... F>
+constexpr bool every_cell(boost::mp11::mp_list<F...>) {
+    return (... && (!isa_usable<Arch> ||
+                    (provides_kernel<op::gemv, cpu<Arch>, F> && provides_kernel<op::gemm, cpu<Arch>, F>)));
+}
+static_assert(every_cell<xsimd::sse4_2>(simd_formats{}));
+static_assert(every_cell<xsimd::avx2>(simd_formats{}));
+static_assert(every_cell<xsimd::avx512bw>(simd_formats{}));
+static_assert(every_cell<avx512_vnni>(simd_formats{}));
+
 TEST(backend_policies, fallback_picks_the_first_provider) {
     const std::size_t rows = 11, cols = 96;
     const auto m = make_matrix<q8_0>(random_floats(rows * cols, 21), rows, cols);

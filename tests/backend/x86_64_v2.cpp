@@ -4,6 +4,7 @@
 // shared suites against the reference backend: random weights, zeros, thread invariance, ggml's golden dot,
 // extreme values.
 #include "check.hpp"
+#include "generic_check.hpp"
 
 using namespace qforge;
 using namespace qforge_test;
@@ -87,4 +88,22 @@ TEST(x86_64_v2, tq1_0) {
 
 TEST(x86_64_v2, tq2_0) {
     v2_suite<tq2_0>("tq2_0", [](tq2_0::block& b) { b.d = max_f16; });
+}
+
+// The generic families: every code width (2, 3, 5, 6 bits spread without pdep at this level; 4 and 8 bits),
+// each family, odd group sizes against the 32-value activation blocks.
+TEST(x86_64_v2, generic_families) {
+    generic_suite<group_affine<4, 32>>(7);
+    generic_suite<group_affine<2, 64>>(7);
+    generic_suite<group_affine<3, 64>>(7);
+    generic_suite<group_affine<5, 32>>(7);
+    generic_suite<group_affine<6, 128>>(3);
+    generic_suite<group_affine<8, 64>>(7);
+    generic_suite<group_affine<4, 64, bf16>>(7);
+    generic_suite<block_int<4, 32, true>>(7);
+    generic_suite<block_int<3, 64, true>>(7);
+    generic_suite<block_int<8, 128>>(5);
+    generic_suite<per_channel<std::int8_t, true>::row<256>>(1);
+    generic_suite<per_channel<std::uint8_t, false>::row<64>>(3);
+    generic_suite<binary<64>>(7);
 }
