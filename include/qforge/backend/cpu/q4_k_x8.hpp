@@ -1,0 +1,323 @@
+// qforge/backend/cpu/q4_k_x8.hpp: q4_k weights in a row-interleaved layout, 8 rows per group, built once
+// (at load time) for token generation, and its GEMV.
+//
+// Why: a q4_k GEMV over the original layout decodes one row at a time; per 256 values it re-broadcasts the 8
+// group scales (8 pshufb), computes every product twice wide (pmaddubsw, then pmaddwd with the scales), and
+// ends each row with a horizontal sum. With 8 rows interleaved, one 32-byte load holds 4 quant bytes of each of
+// the 8 rows, one broadcast of 4 activation bytes serves all 8 rows, vpdpbusd sums the products straight into
+// int32, and the scales, mins and super-scales are applied to 8 rows at once (one lane per row): about half
+// the instructions per weight, and no horizontal sums.
+//
+// Arithmetic (every path here, SIMD and scalar, and the same as q4_k_vnni's panel GEMM): per row and
+// super-block, with sc/m the 6-bit group scales/mins, u the nibbles, a the q8_k quants,
+//   I = sum_g sc_g * sum_i u(g, i) a(32g + i),   M = sum_g m_g * (bsums[2g] + bsums[2g + 1])   (exact int32)
+//   s = fma(float(I), d_w * d_a, s);  s = fma(float(M), -(dmin_w * d_a), s)             (super-blocks in order)
+// so results do not depend on the level, the thread count or which kernel ran a row.
+//
+// The layout loses nothing: q4_k_x8_matrix::unpack_row gives back the original blocks bit for bit (the 12
+// packed scale bytes are a bijection of the 16 six-bit fields).
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "qforge/block/detail/kquant_math.hpp"
+#include "qforge/block/matrix.hpp"
+#include "qforge/block/q4_k.hpp"
+#include "qforge/block/q8_k.hpp"
+#include "qforge/core/config.hpp"
+#include "qforge/core/error.hpp"
+#include "qforge/core/half.hpp"
+
+#if QFORGE_ARCH_X86_64 && defined(__AVX512VL__) && defined(__AVX512VNNI__) && defined(__F16C__)
+#define QFORGE_Q4_K_X8_SIMD 1
+#include <immintrin.h>
+
+#include "qforge/backend/cpu/q4_k_vnni.hpp"
+#else
+#define QFORGE_Q4_K_X8_SIMD 0
+#endif
+
+namespace qforge {
+
+// One super-block (256 columns) of 8 consecutive rows.
+struct q4_k_x8_block {
+    std::uint16_t d[8];        // f16 bits of each row's d
+    std::uint16_t dmin[8];     // and dmin
+    std::uint8_t sc[8][8];     // [group][row]: 6-bit scales
+    std::uint8_t mn[8][8];     // [group][row]: 6-bit mins
+    std::uint8_t qs[4][8][32]; // [k][t]: bytes 4t..4t+3 of row r's qs[32k .. 32k+31] at 4r .. 4r+3
+};
+static_assert(sizeof(q4_k_x8_block) == 1184);
+
+// An owned q4_k matrix in the interleaved layout: rows / 8 groups of blocks_per_row() blocks, plus the last
+// rows % 8 rows in the original layout.
+class q4_k_x8_matrix {
+public:
+    q4_k_x8_matrix() = default;
+
+    static q4_k_x8_matrix pack(qmatrix_view<q4_k> w) {
+        require(w.cols % q4_k::block_size == 0, errc::shape,
+                "q4_k_x8: the row length " + std::to_string(w.cols) + " is not a multiple of 256");
+        q4_k_x8_matrix m;
+        m.rows_ = w.rows;
+        m.cols_ = w.cols;
+        m.nb_ = w.cols / q4_k::block_size;
+        const std::size_t groups = w.rows / 8, nb = m.nb_;
+        m.groups_.resize(groups * nb);
+        for (std::size_t g = 0; g < groups; ++g)
+            for (std::size_t b = 0; b < nb; ++b) {
+                q4_k_x8_block& x = m.groups_[g * nb + b];
+                for (std::size_t r = 0; r < 8; ++r) {
+                    const q4_k::block& s = w.data[(8 * g + r) * nb + b];
+                    x.d[r] = s.d.bits;
+                    x.dmin[r] = s.dmin.bits;
+                    for (int j = 0; j < 8; ++j) block_detail::get_scale_min_k4(j, s.scales, x.sc[j][r], x.mn[j][r]);
+                    for (std::size_t k = 0; k < 4; ++k)
+                        for (std::size_t t = 0; t < 8; ++t) std::memcpy(&x.qs[k][t][4 * r], s.qs + 32 * k + 4 * t, 4);
+                }
+            }
+        m.tail_.assign(w.data + groups * 8 * nb, w.data + w.rows * nb);
+        return m;
+    }
+
+    std::size_t rows() const noexcept { return rows_; }
+    std::size_t cols() const noexcept { return cols_; }
+    std::size_t blocks_per_row() const noexcept { return nb_; }
+    std::size_t full_rows() const noexcept { return rows_ / 8 * 8; }
+    // Bytes held (what the layout costs in memory: 1184 per 8 x 256 values against 8 x 144 for q4_k).
+    std::size_t bytes() const noexcept {
+        return groups_.size() * sizeof(q4_k_x8_block) + tail_.size() * sizeof(q4_k::block);
+    }
+    // The nb blocks of 8-row group g (rows 8g .. 8g + 7), g < rows() / 8.
+    const q4_k_x8_block* group(std::size_t g) const noexcept { return groups_.data() + g * nb_; }
+    // Row r >= full_rows(), in the original layout.
+    const q4_k::block* tail_row(std::size_t r) const noexcept { return tail_.data() + (r - full_rows()) * nb_; }
+
+    // Row r's blocks as they were in the original layout (bit for bit); out has blocks_per_row() blocks.
+    void unpack_row(std::size_t r, q4_k::block* out) const {
+        require(r < rows_, errc::invalid_argument, "q4_k_x8: row " + std::to_string(r) + " of " + std::to_string(rows_));
+        if (r >= full_rows()) {
+            std::copy_n(tail_row(r), nb_, out);
+            return;
+        }
+        const std::size_t i = r % 8;
+        for (std::size_t b = 0; b < nb_; ++b) {
+            const q4_k_x8_block& x = group(r / 8)[b];
+            q4_k::block& o = out[b];
+            o.d = f16::from_bits(x.d[i]);
+            o.dmin = f16::from_bits(x.dmin[i]);
+            std::uint8_t ls[8], lm[8];
+            for (int j = 0; j < 8; ++j) {
+                ls[j] = x.sc[j][i];
+                lm[j] = x.mn[j][i];
+            }
+            block_detail::pack_scale_min_k4(ls, lm, o.scales);
+            for (std::size_t k = 0; k < 4; ++k)
+                for (std::size_t t = 0; t < 8; ++t) std::memcpy(o.qs + 32 * k + 4 * t, &x.qs[k][t][4 * i], 4);
+        }
+    }
+
+private:
+    std::size_t rows_ = 0, cols_ = 0, nb_ = 0;
+    std::vector<q4_k_x8_block> groups_;
+    std::vector<q4_k::block> tail_;
+};
+
+namespace cpu_detail {
+
+// The float steps of one super-block (see the header comment).
+QFORGE_ALWAYS_INLINE float q4_k_x8_step(float s, std::int32_t I, std::int32_t M, float dw, float dminw, float da) noexcept {
+    s = std::fma(static_cast<float>(I), dw * da, s);
+    return std::fma(static_cast<float>(M), -(dminw * da), s);
+}
+
+// Row i of an 8-row group (or an original-layout row when x8 is null), scalar.
+inline float q4_k_x8_row_scalar(const q4_k_x8_block* x8, std::size_t i, const q4_k::block* orig,
+                                const q8_k::block* a, std::size_t nb) noexcept {
+    float s = 0;
+    for (std::size_t b = 0; b < nb; ++b) {
+        const q8_k::block& y = a[b];
+        std::uint8_t sc[8], mn[8];
+        float dw, dminw;
+        std::uint8_t u[256];
+        if (x8) {
+            const q4_k_x8_block& x = x8[b];
+            for (int j = 0; j < 8; ++j) {
+                sc[j] = x.sc[j][i];
+                mn[j] = x.mn[j][i];
+            }
+            dw = f16::from_bits(x.d[i]).to_float();
+            dminw = f16::from_bits(x.dmin[i]).to_float();
+            for (std::size_t k = 0; k < 4; ++k)
+                for (std::size_t t = 0; t < 8; ++t)
+                    for (std::size_t v = 0; v < 4; ++v) {
+                        const std::uint8_t q = x.qs[k][t][4 * i + v];
+                        u[64 * k + 4 * t + v] = q & 15;
+                        u[64 * k + 32 + 4 * t + v] = q >> 4;
+                    }
+        } else {
+            const q4_k::block& x = orig[b];
+            for (int j = 0; j < 8; ++j) block_detail::get_scale_min_k4(j, x.scales, sc[j], mn[j]);
+            dw = x.d.to_float();
+            dminw = x.dmin.to_float();
+            for (std::size_t k = 0; k < 4; ++k)
+                for (std::size_t l = 0; l < 32; ++l) {
+                    u[64 * k + l] = x.qs[32 * k + l] & 15;
+                    u[64 * k + 32 + l] = x.qs[32 * k + l] >> 4;
+                }
+        }
+        std::int32_t I = 0, M = 0;
+        for (std::size_t g = 0; g < 8; ++g) {
+            std::int32_t dot = 0;
+            for (std::size_t l = 0; l < 32; ++l) dot += std::int32_t{u[32 * g + l]} * y.qs[32 * g + l];
+            I += std::int32_t{sc[g]} * dot;
+            M += std::int32_t{mn[g]} * (std::int32_t{y.bsums[2 * g]} + y.bsums[2 * g + 1]);
+        }
+        s = q4_k_x8_step(s, I, M, dw, dminw, y.d);
+    }
+    return s;
+}
+
+#if QFORGE_Q4_K_X8_SIMD
+// 8 rows at once: lane r of every register is row r. Per super-block and pair of groups (2k, 2k + 1): 8 loads
+// of 32 quant bytes (4 per row), their low and high nibbles dotted with broadcast activation bytes by
+// vpdpbusd (two chains per group), then times the rows' scales (vpmulld); the mins term is 4 vpdpwssd of
+// the rows' (m_2p, m_2p+1) pairs by the activation's (bsum32_2p, bsum32_2p+1).
+inline void q4_k_x8_group_simd(const q4_k_x8_block* x, const q8_k::block* a, const std::int32_t* bpairs,
+                               std::size_t nb, float* y) noexcept {
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    __m256 s = _mm256_setzero_ps();
+    for (std::size_t b = 0; b < nb; ++b) {
+        const q4_k_x8_block& X = x[b];
+        _mm_prefetch(reinterpret_cast<const char*>(&X) + 2048, _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(&X) + 2048 + 64 * 9, _MM_HINT_T0);
+        const std::int8_t* q = a[b].qs;
+        const auto bc = [](const std::int8_t* p) {
+            std::int32_t v;
+            std::memcpy(&v, p, 4);
+            return _mm256_set1_epi32(v);
+        };
+        __m256i I = _mm256_setzero_si256();
+        for (std::size_t k = 0; k < 4; ++k) {
+            __m256i lo0 = _mm256_setzero_si256(), lo1 = _mm256_setzero_si256();
+            __m256i hi0 = _mm256_setzero_si256(), hi1 = _mm256_setzero_si256();
+            const std::int8_t* qk = q + 64 * k;
+            for (std::size_t t = 0; t < 8; t += 2) {
+                const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(X.qs[k][t]));
+                const __m256i w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(X.qs[k][t + 1]));
+                lo0 = _mm256_dpbusd_epi32(lo0, _mm256_and_si256(w0, m4), bc(qk + 4 * t));
+                hi0 = _mm256_dpbusd_epi32(hi0, _mm256_and_si256(_mm256_srli_epi16(w0, 4), m4), bc(qk + 32 + 4 * t));
+                lo1 = _mm256_dpbusd_epi32(lo1, _mm256_and_si256(w1, m4), bc(qk + 4 * t + 4));
+                hi1 = _mm256_dpbusd_epi32(hi1, _mm256_and_si256(_mm256_srli_epi16(w1, 4), m4), bc(qk + 36 + 4 * t));
+            }
+            const __m256i slo = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(X.sc[2 * k])));
+            const __m256i shi = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(X.sc[2 * k + 1])));
+            I = _mm256_add_epi32(I, _mm256_mullo_epi32(_mm256_add_epi32(lo0, lo1), slo));
+            I = _mm256_add_epi32(I, _mm256_mullo_epi32(_mm256_add_epi32(hi0, hi1), shi));
+        }
+        __m256i M = _mm256_setzero_si256();
+        for (std::size_t p = 0; p < 4; ++p) {
+            const __m128i m0 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(X.mn[2 * p]));
+            const __m128i m1 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(X.mn[2 * p + 1]));
+            const __m256i pairs = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m0, m1)); // row r: (m_2p, m_2p+1)
+            M = _mm256_dpwssd_epi32(M, pairs, _mm256_set1_epi32(bpairs[4 * b + p]));
+        }
+        const __m256 da = _mm256_set1_ps(a[b].d);
+        const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(X.d)));
+        const __m256 dminw = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(X.dmin)));
+        const __m256 dm = _mm256_xor_ps(_mm256_mul_ps(dminw, da), _mm256_set1_ps(-0.0f));
+        s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(I), _mm256_mul_ps(dw, da), s);
+        s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(M), dm, s);
+    }
+    _mm256_storeu_ps(y, s);
+}
+#endif
+
+// Per activation super-block, the 4 int16 pairs (bsum32_2p, bsum32_2p+1) as dwords (each sum of 32 int8
+// values fits int16).
+inline void q4_k_x8_bsum_pairs(const q8_k::block* a, std::size_t nb, std::int32_t* out) noexcept {
+    for (std::size_t b = 0; b < nb; ++b)
+        for (std::size_t p = 0; p < 4; ++p) {
+            const int lo = a[b].bsums[4 * p] + a[b].bsums[4 * p + 1];
+            const int hi = a[b].bsums[4 * p + 2] + a[b].bsums[4 * p + 3];
+            out[4 * b + p] = static_cast<std::int32_t>(static_cast<std::uint32_t>(static_cast<std::uint16_t>(lo)) |
+                                                       (static_cast<std::uint32_t>(static_cast<std::uint16_t>(hi)) << 16));
+        }
+}
+
+// y[r] for rows [r0, r1), activations a (blocks_per_row() q8_k blocks). simd = false runs
+// the scalar code (the same bits).
+inline void q4_k_x8_rows(const q4_k_x8_matrix& w, const q8_k::block* a, float* y, std::size_t r0, std::size_t r1,
+                         [[maybe_unused]] bool simd = true) {
+    const std::size_t nb = w.blocks_per_row(), full = std::min(r1, w.full_rows());
+    std::size_t r = r0;
+    for (; r < full && r % 8 != 0; ++r) y[r] = q4_k_x8_row_scalar(w.group(r / 8), r % 8, nullptr, a, nb);
+#if QFORGE_Q4_K_X8_SIMD
+    if (simd && r + 8 <= full) {
+        thread_local std::vector<std::int32_t> pairs;
+        if (pairs.size() < 4 * nb) pairs.resize(4 * nb);
+        q4_k_x8_bsum_pairs(a, nb, pairs.data());
+        for (; r + 8 <= full; r += 8) q4_k_x8_group_simd(w.group(r / 8), a, pairs.data(), nb, y + r);
+    }
+#endif
+    for (; r < full; ++r) y[r] = q4_k_x8_row_scalar(w.group(r / 8), r % 8, nullptr, a, nb);
+    for (; r < r1; ++r) y[r] = q4_k_x8_row_scalar(nullptr, 0, w.tail_row(r), a, nb);
+}
+
+// Y (n x rows) rows [r0, r1) for n activation rows. n >= 4 on AVX-512 VNNI: q4_k_vnni's panel kernel on 16 rows
+// at a time, unpacked from this layout (its arithmetic is the same as this file's GEMV, so a row's result does
+// not depend on n); otherwise the GEMV once per activation row.
+inline void q4_k_x8_gemm(const q4_k_x8_matrix& w, const q8_k::block* xq, std::size_t n, float* y, std::size_t r0,
+                         std::size_t r1) {
+    const std::size_t nb = w.blocks_per_row(), rows = w.rows();
+    std::size_t r = r0;
+#if QFORGE_Q4_K_X8_SIMD && defined(__AVX512BW__)
+    if (n >= 4 && r0 % 16 == 0) {
+        using K = q4_k_vnni;
+        const std::size_t full = r0 + (std::min(r1, w.full_rows()) - std::min(r0, w.full_rows())) / 16 * 16;
+        if (full > r0) {
+            const K::act& A = K::act::pack(xq, n * nb);
+            thread_local std::vector<K::line> buf;
+            thread_local std::vector<q4_k::block> orig;
+            if (buf.size() < K::lines_per_block * nb) buf.resize(K::lines_per_block * nb);
+            if (orig.size() < 16 * nb) orig.resize(16 * nb);
+            constexpr std::size_t C = 4;
+            const q8_k::block* a[C];
+            const std::int16_t* b32[C];
+            const float* ad[C];
+            for (; r < full; r += 16) {
+                for (std::size_t i = 0; i < 16; ++i) w.unpack_row(r + i, orig.data() + i * nb);
+                K::build(orig.data(), nb, buf.data());
+                std::size_t j = 0;
+                const auto set = [&](std::size_t cols) {
+                    for (std::size_t c = 0; c < cols; ++c) {
+                        a[c] = xq + (j + c) * nb;
+                        b32[c] = A.b32.data() + 8 * (j + c) * nb;
+                        ad[c] = A.d.data() + (j + c) * nb;
+                    }
+                };
+                for (; j + C <= n; j += C) {
+                    set(C);
+                    K::tile<C>(buf.data(), nb, a, b32, ad, y + j * rows + r, rows);
+                }
+                for (; j < n; ++j) {
+                    set(1);
+                    K::tile<1>(buf.data(), nb, a, b32, ad, y + j * rows + r, rows);
+                }
+            }
+        }
+    }
+#endif
+    if (r < r1)
+        for (std::size_t j = 0; j < n; ++j) q4_k_x8_rows(w, xq + j * nb, y + j * rows, r, r1);
+}
+
+} // namespace cpu_detail
+} // namespace qforge
