@@ -46,14 +46,32 @@
 namespace qforge {
 
 // One super-block (256 columns) of 8 consecutive rows. With ql_h = ql + 64h, qh_h = qh + 32h (h = 0, 1) of
-// the original block, line ql[h][k] holds bytes 4k..4k+3 of row r's ql_h at 4r..4r+3 (k = 0..15), and
-// qh[h][k] bytes 4k..4k+3 of its qh_h (k = 0..7). For t = 0..7, lines ql[h][t], ql[h][8 + t] and qh[h][t]
-// give the values 128h + {0, 32, 64, 96} + 4t .. +3 of every row, i.e. 4 values of 4 different groups.
+// the original block, and t = 0..7, the three lines q[h][t][0..2] hold bytes 4t..4t+3 of row r's ql_h,
+// bytes 32 + 4t..4t+3 of its ql_h and bytes 4t..4t+3 of its qh_h, each at 4r..4r+3: together the values
+// 128h + {0, 32, 64, 96} + 4t .. +3 of every row, 4 values of 4 different groups. The GEMV reads the lines
+// in memory order.
 struct q6_k_x8_block {
-    std::uint16_t d[8];         // f16 bits of each row's d
-    std::int8_t sc[16][8];      // [group][row]: signed 8-bit scales
-    std::uint8_t ql[2][16][32]; // [h][k]: low 4 bits, see above
-    std::uint8_t qh[2][8][32];  // [h][k]: high 2 bits
+    std::uint16_t d[8];          // f16 bits of each row's d
+    std::int8_t sc[16][8];       // [group][row]: signed 8-bit scales
+    std::uint8_t q[2][8][3][32]; // [h][t]: ql_h unit t, ql_h unit 8 + t, qh_h unit t (see above)
+
+    // Row r's quant bytes from / to the original ql[128], qh[64].
+    void put_quants(std::size_t r, const std::uint8_t* ql, const std::uint8_t* qh) noexcept {
+        for (std::size_t h = 0; h < 2; ++h)
+            for (std::size_t t = 0; t < 8; ++t) {
+                std::memcpy(&q[h][t][0][4 * r], ql + 64 * h + 4 * t, 4);
+                std::memcpy(&q[h][t][1][4 * r], ql + 64 * h + 32 + 4 * t, 4);
+                std::memcpy(&q[h][t][2][4 * r], qh + 32 * h + 4 * t, 4);
+            }
+    }
+    void get_quants(std::size_t r, std::uint8_t* ql, std::uint8_t* qh) const noexcept {
+        for (std::size_t h = 0; h < 2; ++h)
+            for (std::size_t t = 0; t < 8; ++t) {
+                std::memcpy(ql + 64 * h + 4 * t, &q[h][t][0][4 * r], 4);
+                std::memcpy(ql + 64 * h + 32 + 4 * t, &q[h][t][1][4 * r], 4);
+                std::memcpy(qh + 32 * h + 4 * t, &q[h][t][2][4 * r], 4);
+            }
+    }
 };
 static_assert(sizeof(q6_k_x8_block) == 8 * sizeof(q6_k::block));
 
@@ -79,10 +97,7 @@ public:
                     const q6_k::block& s = w.data[(8 * g + r) * nb + b];
                     x.d[r] = s.d.bits;
                     for (std::size_t j = 0; j < 16; ++j) x.sc[j][r] = s.scales[j];
-                    for (std::size_t h = 0; h < 2; ++h) {
-                        for (std::size_t k = 0; k < 16; ++k) std::memcpy(&x.ql[h][k][4 * r], s.ql + 64 * h + 4 * k, 4);
-                        for (std::size_t k = 0; k < 8; ++k) std::memcpy(&x.qh[h][k][4 * r], s.qh + 32 * h + 4 * k, 4);
-                    }
+                    x.put_quants(r, s.ql, s.qh);
                 }
             }
         m.tail_.assign(w.data + groups * 8 * nb, w.data + w.rows * nb);
@@ -115,10 +130,7 @@ public:
             q6_k::block& o = out[b];
             o.d = f16::from_bits(x.d[i]);
             for (std::size_t j = 0; j < 16; ++j) o.scales[j] = x.sc[j][i];
-            for (std::size_t h = 0; h < 2; ++h) {
-                for (std::size_t k = 0; k < 16; ++k) std::memcpy(o.ql + 64 * h + 4 * k, &x.ql[h][k][4 * i], 4);
-                for (std::size_t k = 0; k < 8; ++k) std::memcpy(o.qh + 32 * h + 4 * k, &x.qh[h][k][4 * i], 4);
-            }
+            x.get_quants(i, o.ql, o.qh);
         }
     }
 
@@ -163,10 +175,7 @@ inline float q6_k_x8_row_scalar(const q6_k_x8_block* x8, std::size_t i, const q6
             const q6_k_x8_block& x = x8[b];
             std::uint8_t ql[128], qh[64];
             for (std::size_t j = 0; j < 16; ++j) sc[j] = x.sc[j][i];
-            for (std::size_t h = 0; h < 2; ++h) {
-                for (std::size_t k = 0; k < 16; ++k) std::memcpy(ql + 64 * h + 4 * k, &x.ql[h][k][4 * i], 4);
-                for (std::size_t k = 0; k < 8; ++k) std::memcpy(qh + 32 * h + 4 * k, &x.qh[h][k][4 * i], 4);
-            }
+            x.get_quants(i, ql, qh);
             dw = f16::from_bits(x.d[i]).to_float();
             q6_k_x8_decode(ql, qh, u);
         } else {
@@ -189,14 +198,14 @@ inline float q6_k_x8_row_scalar(const q6_k_x8_block* x8, std::size_t i, const q6
 
 #if QFORGE_Q6_K_X8_SIMD
 // 8 rows at once: lane r of every register is row r. Per super-block half h and group quarter q (t = 4q..4q+3):
-// 3 loads (ql lines t, 8 + t, qh line t) give 4 registers of 6-bit values of 4 groups (8h + q + {0, 2, 4, 6}),
+// 3 loads (lines q[h][t][0..2]) give 4 registers of 6-bit values of 4 groups (8h + q + {0, 2, 4, 6}),
 // each dotted with 4 broadcast activation bytes by vpdpbusd into that group's chain; the chains start at the
 // offset term -32 * bsum16_g (off), and are multiplied by the rows' sign-extended scales (vpmulld).
 inline void q6_k_x8_group_simd(const q6_k_x8_block* x, const q8_k::block* a, const std::int32_t* off,
                                std::size_t nb, float* y) noexcept {
     const __m256i m4 = _mm256_set1_epi8(0x0f), m33 = _mm256_set1_epi8(0x33);
-    // bits of the mask m4 set: take the first operand, else the second (vpternlogd 0xca: m ? b : c)
-    const auto sel = [&](__m256i lo, __m256i hi) { return _mm256_ternarylogic_epi32(m4, lo, hi, 0xca); };
+    // Bits of lo where m4 is set, the others of hi (vpternlogd 0xe4: c ? a : b).
+    const auto sel = [&](__m256i lo, __m256i hi) { return _mm256_ternarylogic_epi32(lo, hi, m4, 0xe4); };
     const auto bc = [](const void* p) {
         std::int32_t v;
         std::memcpy(&v, p, 4);
@@ -205,9 +214,9 @@ inline void q6_k_x8_group_simd(const q6_k_x8_block* x, const q8_k::block* a, con
     __m256 s = _mm256_setzero_ps();
     for (std::size_t b = 0; b < nb; ++b) {
         const q6_k_x8_block& X = x[b];
-        const char* pf = reinterpret_cast<const char*>(&X) + 2048;
-        _mm_prefetch(pf, _MM_HINT_T0);
-        _mm_prefetch(pf + 64 * 13, _MM_HINT_T0);
+        // One line per block, 1.5 KiB ahead (the layout is read in memory order; more lines or further ahead
+        // measured slower from DRAM).
+        _mm_prefetch(reinterpret_cast<const char*>(&X) + 1536, _MM_HINT_T0);
         const std::int8_t* q = a[b].qs;
         const std::int32_t* o = off + 16 * b;
         __m256i I = _mm256_setzero_si256();
@@ -216,10 +225,11 @@ inline void q6_k_x8_group_simd(const q6_k_x8_block* x, const q8_k::block* a, con
                 const std::size_t g = 8 * h + qq;
                 __m256i c0 = _mm256_set1_epi32(o[g]), c1 = _mm256_set1_epi32(o[g + 2]);
                 __m256i c2 = _mm256_set1_epi32(o[g + 4]), c3 = _mm256_set1_epi32(o[g + 6]);
-                for (std::size_t t = 4 * qq; t < 4 * qq + 4; ++t) {
-                    const __m256i A = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(X.ql[h][t]));
-                    const __m256i B = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(X.ql[h][8 + t]));
-                    const __m256i H = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(X.qh[h][t]));
+                for (std::size_t j = 0; j < 4; ++j) {
+                    const std::size_t t = 4 * qq + j;
+                    const __m256i A = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(X.q[h][t][0]));
+                    const __m256i B = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(X.q[h][t][1]));
+                    const __m256i H = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(X.q[h][t][2]));
                     // Hm: qh bits 0-1 at 0-1, 4-5 at 4-5; Hn: bits 2-3 at 0-1, 6-7 at 4-5 (the rest zero), so that
                     // after the shifts bits 6-7 of each selected high part are zero.
                     const __m256i Hm = _mm256_and_si256(H, m33);
