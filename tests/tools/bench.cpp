@@ -72,18 +72,22 @@ TEST(bench, json_parses) {
 }
 
 // Peak RSS stays within the file size + the KV cache + 16 MiB (the weights are used in place from the mapped
-// file, nothing is copied), for an F32 model and its Q4_0 quantization. The model is big enough (58 MB F32)
+// file, nothing is copied), for an F32 model and its Q4_0 and Q4_K_M quantizations. The model is big enough (58 MB F32)
 // for a copy of the weights to break the bound.
 TEST(bench, peak_rss_within_file_kv_16mib) {
 #if defined(__SANITIZE_ADDRESS__)
     GTEST_SKIP() << "AddressSanitizer build: its shadow memory and quarantine inflate the RSS being bounded";
 #endif
-    const auto f32 = scratch_dir() / "rss.gguf", q4 = scratch_dir() / "rss-q4_0.gguf";
+    const auto f32 = scratch_dir() / "rss.gguf", q4 = scratch_dir() / "rss-q4_0.gguf",
+               q4km = scratch_dir() / "rss-q4_k_m.gguf";
     ASSERT_EQ(run_tool("mkmodel", quote(f32) + " --dim 512 --hidden 1024 --layers 4 --heads 8 --kv-heads 8 "
                                                "--vocab 8000 --seq 128").code, 0);
     ASSERT_EQ(run_tool("quantize", quote(f32) + " " + quote(q4) + " q4_0").code, 0);
+    // Q4_K_M: its q4_k matrices are copied into the interleaved layout at load (AVX-512 VNNI) and the file's
+    // pages of those tensors released, so the copy must not add to the bound.
+    ASSERT_EQ(run_tool("quantize", quote(f32) + " " + quote(q4km) + " Q4_K_M").code, 0);
     const std::uint64_t kv = 4ull * 2 * 128 * 512 * sizeof(float); // layers x (K, V) x context x kv dim, f32
-    for (const auto& m : {f32, q4}) {
+    for (const auto& m : {f32, q4, q4km}) {
         const auto r = run_tool("bench", "-m " + quote(m) + " -p 32 -n 32 -t 2 -r 1 -o json");
         ASSERT_EQ(r.code, 0) << r.err;
         const auto at = r.out.find("\"peak_rss_bytes\": ");

@@ -281,7 +281,9 @@ public:
     static file open(const std::filesystem::path& path) {
         auto map = std::make_shared<mapped_file>(path);
         const auto bytes = map->bytes();
-        return file(std::move(map), bytes, path.string());
+        file f(std::move(map), bytes, path.string());
+        f.mapped_ = true;
+        return f;
     }
 
     // Validates bytes the caller owns; they must outlive the file (and its tensors' spans).
@@ -298,6 +300,8 @@ public:
 
     const std::string& name() const noexcept { return name_; }
     std::uint32_t version() const noexcept { return version_; }
+    // Whether the bytes are a read-only memory map of the file (open()), not a buffer (parse()).
+    bool memory_mapped() const noexcept { return mapped_; }
     std::uint32_t alignment() const noexcept { return alignment_; }
     std::uint64_t data_offset() const noexcept { return data_offset_; } // start of the tensor data section
     std::span<const std::byte> bytes() const noexcept { return bytes_; }
@@ -525,6 +529,7 @@ private:
     }
 
     std::shared_ptr<const void> owner_;
+    bool mapped_ = false;
     std::span<const std::byte> bytes_;
     std::string name_;
     std::uint32_t version_ = 0;

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <span>
@@ -82,5 +83,22 @@ private:
     const std::byte* data_ = nullptr;
     std::size_t size_ = 0;
 };
+
+// Drops the whole pages inside [p, p + n) of a read-only file mapping from this process's resident set
+// (MADV_DONTNEED): for such a mapping the data is not lost, a later read faults it back in from the file. Only
+// for memory that is a read-only file mapping (on an anonymous or written mapping it would discard data).
+// Returns where the released range ends (the last page boundary inside the range), or p when no whole page
+// was inside it: a caller releasing a growing range continues from there.
+inline const std::byte* release_pages(const void* p, std::size_t n) noexcept {
+    const long page = ::sysconf(_SC_PAGESIZE);
+    const auto* start = static_cast<const std::byte*>(p);
+    if (page <= 0 || n == 0) return start;
+    const auto sz = static_cast<std::uintptr_t>(page);
+    const auto a = reinterpret_cast<std::uintptr_t>(p);
+    const std::uintptr_t b = (a + sz - 1) / sz * sz, e = (a + n) / sz * sz;
+    if (e <= b) return start;
+    ::madvise(reinterpret_cast<void*>(b), e - b, MADV_DONTNEED);
+    return start + (e - a);
+}
 
 } // namespace qforge

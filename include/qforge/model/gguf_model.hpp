@@ -101,6 +101,7 @@ inline model_params params_from(const gguf::file& f) {
 inline weight_source weights_from(const gguf::file& f) {
     weight_source s;
     s.file = f.name();
+    s.mapped = f.memory_mapped();
     s.params = params_from(f);
     for (const auto& t : f.tensors()) {
         tensor_info i;

@@ -36,6 +36,7 @@ struct tensor_info {
 
 struct weight_source {
     std::string file;
+    bool mapped = false; // the tensors' bytes are a read-only mapping of the file (pages may be released)
     model_params params;
     std::vector<tensor_info> tensors;
 

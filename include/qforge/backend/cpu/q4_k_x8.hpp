@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "qforge/block/detail/kquant_math.hpp"
+#include "qforge/backend/cpu/x8_common.hpp"
 #include "qforge/block/matrix.hpp"
 #include "qforge/block/q4_k.hpp"
 #include "qforge/block/q8_k.hpp"
@@ -62,7 +63,10 @@ class q4_k_x8_matrix {
 public:
     q4_k_x8_matrix() = default;
 
-    static q4_k_x8_matrix pack(qmatrix_view<q4_k> w) {
+    // consumed(p, bytes) is called after each 8-row group with the source rows it has read (an engine releases
+    // the file pages behind them as it goes, so that the copy never coexists with the whole source).
+    template <class Consumed = x8_pack_ignore>
+    static q4_k_x8_matrix pack(qmatrix_view<q4_k> w, Consumed&& consumed = {}) {
         require(w.cols % q4_k::block_size == 0, errc::shape,
                 "q4_k_x8: the row length " + std::to_string(w.cols) + " is not a multiple of 256");
         q4_k_x8_matrix m;
@@ -71,7 +75,7 @@ public:
         m.nb_ = w.cols / q4_k::block_size;
         const std::size_t groups = w.rows / 8, nb = m.nb_;
         m.groups_.resize(groups * nb);
-        for (std::size_t g = 0; g < groups; ++g)
+        for (std::size_t g = 0; g < groups; ++g) {
             for (std::size_t b = 0; b < nb; ++b) {
                 q4_k_x8_block& x = m.groups_[g * nb + b];
                 for (std::size_t r = 0; r < 8; ++r) {
@@ -83,6 +87,8 @@ public:
                         for (std::size_t t = 0; t < 8; ++t) std::memcpy(&x.qs[k][t][4 * r], s.qs + 32 * k + 4 * t, 4);
                 }
             }
+            consumed(w.data + 8 * g * nb, 8 * nb * sizeof(*w.data));
+        }
         m.tail_.assign(w.data + groups * 8 * nb, w.data + w.rows * nb);
         return m;
     }
@@ -102,7 +108,8 @@ public:
 
     // Row r's blocks as they were in the original layout (bit for bit); out has blocks_per_row() blocks.
     void unpack_row(std::size_t r, q4_k::block* out) const {
-        require(r < rows_, errc::invalid_argument, "q4_k_x8: row " + std::to_string(r) + " of " + std::to_string(rows_));
+        if (r >= rows_)
+            throw error(errc::invalid_argument, "q4_k_x8: row " + std::to_string(r) + " of " + std::to_string(rows_));
         if (r >= full_rows()) {
             std::copy_n(tail_row(r), nb_, out);
             return;

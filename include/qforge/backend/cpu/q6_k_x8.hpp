@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "qforge/backend/cpu/x8_common.hpp"
 #include "qforge/block/matrix.hpp"
 #include "qforge/block/q6_k.hpp"
 #include "qforge/block/q8_k.hpp"
@@ -81,7 +82,10 @@ class q6_k_x8_matrix {
 public:
     q6_k_x8_matrix() = default;
 
-    static q6_k_x8_matrix pack(qmatrix_view<q6_k> w) {
+    // consumed(p, bytes) is called after each 8-row group with the source rows it has read (an engine releases
+    // the file pages behind them as it goes, so that the copy never coexists with the whole source).
+    template <class Consumed = x8_pack_ignore>
+    static q6_k_x8_matrix pack(qmatrix_view<q6_k> w, Consumed&& consumed = {}) {
         require(w.cols % q6_k::block_size == 0, errc::shape,
                 "q6_k_x8: the row length " + std::to_string(w.cols) + " is not a multiple of 256");
         q6_k_x8_matrix m;
@@ -90,7 +94,7 @@ public:
         m.nb_ = w.cols / q6_k::block_size;
         const std::size_t groups = w.rows / 8, nb = m.nb_;
         m.groups_.resize(groups * nb);
-        for (std::size_t g = 0; g < groups; ++g)
+        for (std::size_t g = 0; g < groups; ++g) {
             for (std::size_t b = 0; b < nb; ++b) {
                 q6_k_x8_block& x = m.groups_[g * nb + b];
                 for (std::size_t r = 0; r < 8; ++r) {
@@ -100,6 +104,8 @@ public:
                     x.put_quants(r, s.ql, s.qh);
                 }
             }
+            consumed(w.data + 8 * g * nb, 8 * nb * sizeof(*w.data));
+        }
         m.tail_.assign(w.data + groups * 8 * nb, w.data + w.rows * nb);
         return m;
     }
