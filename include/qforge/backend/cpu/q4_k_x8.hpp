@@ -45,6 +45,13 @@
 #define QFORGE_Q4_K_X8_SIMD 0
 #endif
 
+// GCC 12 reports its own _mm512_undefined_* helpers as "maybe uninitialized" once inlined (PR 105593): silenced for
+// this header only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 namespace qforge {
 
 // One super-block (256 columns) of 8 consecutive rows.
@@ -278,8 +285,47 @@ inline void q4_k_x8_rows(const q4_k_x8_matrix& w, const q8_k::block* a, float* y
     for (; r < r1; ++r) y[r] = q4_k_x8_row_scalar(nullptr, 0, w.tail_row(r), a, nb);
 }
 
+#if QFORGE_Q4_K_X8_SIMD && defined(__AVX512BW__)
+// q4_k_vnni's GEMM panel for 16 rows (8-row groups A and B) straight from this layout: the same lines as
+// q4_k_vnni::build makes from the original blocks (lane p = row p: 4 nibble values per group and position,
+// int32 scales, int16 (m_2p, m_2p+1) pairs, float d and dmin), without unpacking the rows first.
+inline void q4_k_x8_build_panel(const q4_k_x8_block* A, const q4_k_x8_block* B, std::size_t nb,
+                                q4_k_vnni::line* panel) noexcept {
+    const __m512i m4 = _mm512_set1_epi8(0x0f);
+    const auto both = [](const void* a, const void* b) { // 16 bytes: 8 of A, then 8 of B
+        return _mm_unpacklo_epi64(_mm_loadl_epi64(static_cast<const __m128i*>(a)),
+                                  _mm_loadl_epi64(static_cast<const __m128i*>(b)));
+    };
+    for (std::size_t b = 0; b < nb; ++b) {
+        const q4_k_x8_block &a = A[b], &c = B[b];
+        auto* W = reinterpret_cast<__m512i*>(panel + b * q4_k_vnni::lines_per_block);
+        for (std::size_t k = 0; k < 4; ++k)
+            for (std::size_t t = 0; t < 8; ++t) {
+                const __m512i x = _mm512_inserti64x4(
+                    _mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.qs[k][t]))),
+                    _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c.qs[k][t])), 1);
+                _mm512_store_si512(W + 8 * (2 * k) + t, _mm512_and_si512(x, m4));
+                _mm512_store_si512(W + 8 * (2 * k + 1) + t, _mm512_and_si512(_mm512_srli_epi16(x, 4), m4));
+            }
+        for (std::size_t g = 0; g < 8; ++g) _mm512_store_si512(W + 64 + g, _mm512_cvtepu8_epi32(both(a.sc[g], c.sc[g])));
+        for (std::size_t p = 0; p < 4; ++p) {
+            const __m128i lo = both(a.mn[2 * p], c.mn[2 * p]), hi = both(a.mn[2 * p + 1], c.mn[2 * p + 1]);
+            const __m256i pairs0 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(lo, hi)); // rows 0..7 of A
+            const __m256i pairs1 = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(lo, hi)); // rows 0..7 of B
+            _mm512_store_si512(W + 72 + p, _mm512_inserti64x4(_mm512_castsi256_si512(pairs0), pairs1, 1));
+        }
+        const auto halves = [](const std::uint16_t* x, const std::uint16_t* y) { // 8 f16 of A, 8 of B
+            return _mm256_set_m128i(_mm_loadu_si128(reinterpret_cast<const __m128i*>(y)),
+                                    _mm_loadu_si128(reinterpret_cast<const __m128i*>(x)));
+        };
+        _mm512_store_ps(reinterpret_cast<float*>(W + 76), _mm512_cvtph_ps(halves(a.d, c.d)));
+        _mm512_store_ps(reinterpret_cast<float*>(W + 77), _mm512_cvtph_ps(halves(a.dmin, c.dmin)));
+    }
+}
+#endif
+
 // Y (n x rows) rows [r0, r1) for n activation rows. n >= 4 on AVX-512 VNNI: q4_k_vnni's panel kernel on 16 rows
-// at a time, unpacked from this layout (its arithmetic is the same as this file's GEMV, so a row's result does
+// at a time, its panel built from this layout (its arithmetic is the same as this file's GEMV, so a row's result does
 // not depend on n); otherwise the GEMV once per activation row.
 inline void q4_k_x8_gemm(const q4_k_x8_matrix& w, const q8_k::block* xq, std::size_t n, float* y, std::size_t r0,
                          std::size_t r1) {
@@ -292,16 +338,13 @@ inline void q4_k_x8_gemm(const q4_k_x8_matrix& w, const q8_k::block* xq, std::si
         if (full > r0) {
             const K::act& A = K::act::pack(xq, n * nb);
             thread_local std::vector<K::line> buf;
-            thread_local std::vector<q4_k::block> orig;
             if (buf.size() < K::lines_per_block * nb) buf.resize(K::lines_per_block * nb);
-            if (orig.size() < 16 * nb) orig.resize(16 * nb);
             constexpr std::size_t C = 4;
             const q8_k::block* a[C];
             const std::int16_t* b32[C];
             const float* ad[C];
             for (; r < full; r += 16) {
-                for (std::size_t i = 0; i < 16; ++i) w.unpack_row(r + i, orig.data() + i * nb);
-                K::build(orig.data(), nb, buf.data());
+                q4_k_x8_build_panel(w.group(r / 8), w.group(r / 8 + 1), nb, buf.data());
                 std::size_t j = 0;
                 const auto set = [&](std::size_t cols) {
                     for (std::size_t c = 0; c < cols; ++c) {
@@ -328,3 +371,7 @@ inline void q4_k_x8_gemm(const q4_k_x8_matrix& w, const q8_k::block* xq, std::si
 
 } // namespace cpu_detail
 } // namespace qforge
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
