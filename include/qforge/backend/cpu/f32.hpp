@@ -83,9 +83,10 @@ void f32_gemm(qmatrix_view<f32> w, const f32::block* x, std::size_t n, float* y,
         }
     }
 #endif
-    // GEMV: two row streams at a time (measured 4096 x 4096 from DRAM, one thread: 3.8-3.9 ms against
-    // 4.25-4.5 for one row, alternating runs of bench_side_by_side).
-    if (n == 1) gemm_rows<f32_kernel<Arch>, 2, 1>(w, rows, n, y, r0, r1, 16);
+    // GEMV: one row at a time. Two row streams per tile were 10 % faster on 4096-wide rows in one measurement,
+    // but twice as slow on the 110M model's 768-wide rows (one thread, cycling copies from DRAM: 768 x 768 0.26
+    // against 0.13 ms, 32000 x 768 11.4 against 6.2 ms; 4096 x 4096 5.3 against 5.1 ms). Same bits either way.
+    if (n == 1) gemm_rows<f32_kernel<Arch>, 1, 1>(w, rows, n, y, r0, r1, 16);
     else gemm_rows<f32_kernel<Arch>, shape::rows, shape::cols>(w, rows, n, y, r0, r1, 16);
 }
 
