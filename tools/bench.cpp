@@ -28,6 +28,8 @@ Each test runs once to warm up, then -r times; the table shows tokens/s as mean 
   -r, --repetitions N  timed runs per test (default 5)
   -o, --output FMT     md (default) or json
   --no-warmup          skip the warm-up run
+  --no-interleave      keep q4_k/q6_k matrices in the file's layout (by default they are re-laid 8 rows
+                       interleaved at load on AVX-512 VNNI, as llama.cpp repacks its weights)
 
 Columns: size = tensor bytes, params = number of weights, peak RSS = the process's maximum resident set
 so far (measure one model per run for a per-model figure).
@@ -82,6 +84,7 @@ int run(int argc, char** argv) {
     const std::size_t reps = a.number<std::size_t>("--repetitions", "-r").value_or(5);
     const std::string fmt = a.value("--output", "-o").value_or("md");
     const bool warmup = !a.flag("--no-warmup");
+    const bool interleave = !a.flag("--no-interleave");
     const auto rest = a.positionals();
     if (!rest.empty()) throw usage_error("unexpected argument '" + rest[0] + "'");
     if (models.empty()) throw usage_error("-m MODEL.gguf is required");
@@ -102,7 +105,7 @@ int run(int argc, char** argv) {
             std::size_t ctx = 1;
             for (const auto p : pps) ctx = std::max(ctx, p);
             for (const auto n : tgs) ctx = std::max(ctx, n);
-            auto m = tools::load_model(path, nt, 0);
+            auto m = tools::load_model(path, nt, 0, interleave);
             if (ctx > m->engine.n_ctx())
                 throw error(errc::invalid_argument, "a test needs " + std::to_string(ctx) + " positions, the model's context is " +
                                                         std::to_string(m->engine.n_ctx()), {path, {}, {}});

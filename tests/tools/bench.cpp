@@ -83,12 +83,12 @@ TEST(bench, peak_rss_within_file_kv_16mib) {
     ASSERT_EQ(run_tool("mkmodel", quote(f32) + " --dim 512 --hidden 1024 --layers 4 --heads 8 --kv-heads 8 "
                                                "--vocab 8000 --seq 128").code, 0);
     ASSERT_EQ(run_tool("quantize", quote(f32) + " " + quote(q4) + " q4_0").code, 0);
-    // Q4_K_M: its q4_k matrices are copied into the interleaved layout at load (AVX-512 VNNI) and the file's
+    // Q4_K_M: its q4_k/q6_k matrices are copied into the interleaved layouts at load (AVX-512 VNNI) and the file's
     // pages of those tensors released, so the copy must not add to the bound.
     ASSERT_EQ(run_tool("quantize", quote(f32) + " " + quote(q4km) + " Q4_K_M").code, 0);
     const std::uint64_t kv = 4ull * 2 * 128 * 512 * sizeof(float); // layers x (K, V) x context x kv dim, f32
-    for (const auto& m : {f32, q4, q4km}) {
-        const auto r = run_tool("bench", "-m " + quote(m) + " -p 32 -n 32 -t 2 -r 1 -o json");
+    for (const auto& [m, extra] : {std::pair{f32, ""}, {q4, ""}, {q4km, ""}, {q4km, " --no-interleave"}}) {
+        const auto r = run_tool("bench", "-m " + quote(m) + " -p 32 -n 32 -t 2 -r 1 -o json" + extra);
         ASSERT_EQ(r.code, 0) << r.err;
         const auto at = r.out.find("\"peak_rss_bytes\": ");
         ASSERT_NE(at, std::string::npos) << r.out;

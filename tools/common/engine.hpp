@@ -63,11 +63,13 @@ struct loaded_model {
 
 // Loads `path` with `threads` worker threads (0 = all cores) and a KV cache of `n_ctx` positions (0 = the
 // model's context length).
-inline std::unique_ptr<loaded_model> load_model(const std::string& path, std::size_t threads, std::size_t n_ctx) {
+// interleave = false keeps every tensor in the file's layout (load_options::interleave).
+inline std::unique_ptr<loaded_model> load_model(const std::string& path, std::size_t threads, std::size_t n_ctx,
+                                                bool interleave = true) {
     auto file = gguf::open(path);
     auto tok = spm_tokenizer::from_gguf(file);
     const engine_backend be(threads ? threads : engine_backend::default_count());
-    auto eng = engine_type::load(weights_from(file), {.n_ctx = n_ctx, .max_batch = 64}, be);
+    auto eng = engine_type::load(weights_from(file), {.n_ctx = n_ctx, .max_batch = 64, .interleave = interleave}, be);
     const auto bytes = std::filesystem::file_size(path);
     return std::unique_ptr<loaded_model>(new loaded_model{path, std::move(file), std::move(tok), std::move(eng), bytes});
 }
