@@ -36,7 +36,9 @@ inline void interleaved_gemm(const q6_k_x8_matrix& w, const q8_k::block* xq, std
     q6_k_x8_gemm(w, xq, n, y, r0, r1);
 }
 template <interleaved_matrix M>
-constexpr const char* interleaved_name = std::same_as<M, q4_k_x8_matrix> ? "q4_k_x8" : "q6_k_x8";
+std::string interleaved_name() {
+    return std::string(M::format::name) + "_x8";
+}
 } // namespace cpu_detail
 
 template <Backend B>
@@ -56,9 +58,10 @@ bool interleaved_usable([[maybe_unused]] const B& be) noexcept {
 template <Backend B, interleaved_matrix M>
 void gemm(const B& be, const M& w, std::span<const float> x, std::size_t n, std::span<float> y) {
     if (x.size() != n * w.cols() || y.size() != n * w.rows())
-        throw error(errc::shape, std::string("gemm (") + cpu_detail::interleaved_name<M> + "): weight " + std::to_string(w.rows()) + "x" + std::to_string(w.cols()) +
-                                     ", n = " + std::to_string(n) + ", X has " + std::to_string(x.size()) +
-                                     " values, Y has " + std::to_string(y.size()));
+        throw error(errc::shape, "gemm (" + cpu_detail::interleaved_name<M>() + "): weight " +
+                                     std::to_string(w.rows()) + "x" + std::to_string(w.cols()) + ", n = " +
+                                     std::to_string(n) + ", X has " + std::to_string(x.size()) + " values, Y has " +
+                                     std::to_string(y.size()));
     if (w.rows() == 0 || n == 0) return;
     const std::size_t nb = w.blocks_per_row();
     const auto xq = activation_scratch<q8_k>(n * nb);
@@ -74,8 +77,9 @@ void gemm(const B& be, const M& w, std::span<const float> x, std::size_t n, std:
 template <Backend B, interleaved_matrix M>
 void gemv(const B& be, const M& w, std::span<const float> x, std::span<float> y) {
     if (x.size() != w.cols() || y.size() != w.rows())
-        throw error(errc::shape, std::string("gemv (") + cpu_detail::interleaved_name<M> + "): weight " + std::to_string(w.rows()) + "x" + std::to_string(w.cols()) +
-                                     ", x has " + std::to_string(x.size()) + " values, y has " + std::to_string(y.size()));
+        throw error(errc::shape, "gemv (" + cpu_detail::interleaved_name<M>() + "): weight " +
+                                     std::to_string(w.rows()) + "x" + std::to_string(w.cols()) + ", x has " +
+                                     std::to_string(x.size()) + " values, y has " + std::to_string(y.size()));
     gemm(be, w, x, 1, y);
 }
 

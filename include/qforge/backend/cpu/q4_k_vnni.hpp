@@ -187,6 +187,38 @@ struct q4_k_vnni {
         for (std::size_t c = 0; c < C; ++c) _mm512_storeu_ps(y + c * y_stride, s[c]);
     }
 
+    // The per-thread panel buffer, for nb super-blocks.
+    static line* panel_buffer(std::size_t nb) {
+        thread_local std::vector<line> buf;
+        if (buf.size() < lines_per_block * nb) buf.resize(lines_per_block * nb);
+        return buf.data();
+    }
+
+    // The panel's 16 rows against all n activation rows (A = act::pack of them): y[j * y_stride + p] for row p.
+    static void panel_rows(const line* panel, std::size_t nb, const q8_k::block* xq, const act& A, std::size_t n,
+                           float* y, std::size_t y_stride) noexcept {
+        constexpr std::size_t C = 4;
+        const q8_k::block* a[C];
+        const std::int16_t* b32[C];
+        const float* ad[C];
+        std::size_t j = 0;
+        const auto set = [&](std::size_t cols) {
+            for (std::size_t c = 0; c < cols; ++c) {
+                a[c] = xq + (j + c) * nb;
+                b32[c] = A.b32.data() + 8 * (j + c) * nb;
+                ad[c] = A.d.data() + (j + c) * nb;
+            }
+        };
+        for (; j + C <= n; j += C) {
+            set(C);
+            tile<C>(panel, nb, a, b32, ad, y + j * y_stride, y_stride);
+        }
+        for (; j < n; ++j) {
+            set(1);
+            tile<1>(panel, nb, a, b32, ad, y + j * y_stride, y_stride);
+        }
+    }
+
     template <BlockFormat F>
     static void gemm(qmatrix_view<F> w, const q8_k::block* xq, std::size_t n, float* y, std::size_t r0,
                      std::size_t r1) {
@@ -200,31 +232,10 @@ struct q4_k_vnni {
         const std::size_t full = r0 + (r1 - r0) / 16 * 16;
         if (full > r0) {
             const act& A = act::pack(xq, n * nb);
-            thread_local std::vector<line> buf;
-            if (buf.size() < lines_per_block * nb) buf.resize(lines_per_block * nb);
-            line* const panel = buf.data();
-            constexpr std::size_t C = 4;
-            const q8_k::block* a[C];
-            const std::int16_t* b32[C];
-            const float* ad[C];
+            line* const panel = panel_buffer(nb);
             for (std::size_t r = r0; r < full; r += 16) {
                 build(w.data + r * nb, nb, panel);
-                std::size_t j = 0;
-                const auto set = [&](std::size_t cols) {
-                    for (std::size_t c = 0; c < cols; ++c) {
-                        a[c] = xq + (j + c) * nb;
-                        b32[c] = A.b32.data() + 8 * (j + c) * nb;
-                        ad[c] = A.d.data() + (j + c) * nb;
-                    }
-                };
-                for (; j + C <= n; j += C) {
-                    set(C);
-                    tile<C>(panel, nb, a, b32, ad, y + j * w.rows + r, w.rows);
-                }
-                for (; j < n; ++j) {
-                    set(1);
-                    tile<1>(panel, nb, a, b32, ad, y + j * w.rows + r, w.rows);
-                }
+                panel_rows(panel, nb, xq, A, n, y + r, w.rows);
             }
         }
         if (full < r1)

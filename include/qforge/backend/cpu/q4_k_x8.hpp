@@ -61,88 +61,32 @@ struct q4_k_x8_block {
     std::uint8_t sc[8][8];     // [group][row]: 6-bit scales
     std::uint8_t mn[8][8];     // [group][row]: 6-bit mins
     std::uint8_t qs[4][8][32]; // [k][t]: bytes 4t..4t+3 of row r's qs[32k .. 32k+31] at 4r .. 4r+3
+
+    // Row r's block into / out of the group (the 12 packed scale bytes are a bijection of the 16 six-bit fields).
+    void put(std::size_t r, const q4_k::block& s) noexcept {
+        d[r] = s.d.bits;
+        dmin[r] = s.dmin.bits;
+        for (int j = 0; j < 8; ++j) block_detail::get_scale_min_k4(j, s.scales, sc[j][r], mn[j][r]);
+        for (std::size_t k = 0; k < 4; ++k)
+            for (std::size_t t = 0; t < 8; ++t) std::memcpy(&qs[k][t][4 * r], s.qs + 32 * k + 4 * t, 4);
+    }
+    void get(std::size_t r, q4_k::block& o) const noexcept {
+        o.d = f16::from_bits(d[r]);
+        o.dmin = f16::from_bits(dmin[r]);
+        std::uint8_t ls[8], lm[8];
+        for (int j = 0; j < 8; ++j) {
+            ls[j] = sc[j][r];
+            lm[j] = mn[j][r];
+        }
+        block_detail::pack_scale_min_k4(ls, lm, o.scales);
+        for (std::size_t k = 0; k < 4; ++k)
+            for (std::size_t t = 0; t < 8; ++t) std::memcpy(o.qs + 32 * k + 4 * t, &qs[k][t][4 * r], 4);
+    }
 };
 static_assert(sizeof(q4_k_x8_block) == 1184);
 
-// An owned q4_k matrix in the interleaved layout: rows / 8 groups of blocks_per_row() blocks, plus the last
-// rows % 8 rows in the original layout.
-class q4_k_x8_matrix {
-public:
-    q4_k_x8_matrix() = default;
-
-    // consumed(p, bytes) is called after each 8-row group with the source rows it has read (an engine releases
-    // the file pages behind them as it goes, so that the copy never coexists with the whole source).
-    template <class Consumed = x8_pack_ignore>
-    static q4_k_x8_matrix pack(qmatrix_view<q4_k> w, Consumed&& consumed = {}) {
-        require(w.cols % q4_k::block_size == 0, errc::shape,
-                "q4_k_x8: the row length " + std::to_string(w.cols) + " is not a multiple of 256");
-        q4_k_x8_matrix m;
-        m.rows_ = w.rows;
-        m.cols_ = w.cols;
-        m.nb_ = w.cols / q4_k::block_size;
-        const std::size_t groups = w.rows / 8, nb = m.nb_;
-        m.groups_.resize(groups * nb);
-        for (std::size_t g = 0; g < groups; ++g) {
-            for (std::size_t b = 0; b < nb; ++b) {
-                q4_k_x8_block& x = m.groups_[g * nb + b];
-                for (std::size_t r = 0; r < 8; ++r) {
-                    const q4_k::block& s = w.data[(8 * g + r) * nb + b];
-                    x.d[r] = s.d.bits;
-                    x.dmin[r] = s.dmin.bits;
-                    for (int j = 0; j < 8; ++j) block_detail::get_scale_min_k4(j, s.scales, x.sc[j][r], x.mn[j][r]);
-                    for (std::size_t k = 0; k < 4; ++k)
-                        for (std::size_t t = 0; t < 8; ++t) std::memcpy(&x.qs[k][t][4 * r], s.qs + 32 * k + 4 * t, 4);
-                }
-            }
-            consumed(w.data + 8 * g * nb, 8 * nb * sizeof(*w.data));
-        }
-        m.tail_.assign(w.data + groups * 8 * nb, w.data + w.rows * nb);
-        return m;
-    }
-
-    std::size_t rows() const noexcept { return rows_; }
-    std::size_t cols() const noexcept { return cols_; }
-    std::size_t blocks_per_row() const noexcept { return nb_; }
-    std::size_t full_rows() const noexcept { return rows_ / 8 * 8; }
-    // Bytes held (what the layout costs in memory: 1184 per 8 x 256 values against 8 x 144 for q4_k).
-    std::size_t bytes() const noexcept {
-        return groups_.size() * sizeof(q4_k_x8_block) + tail_.size() * sizeof(q4_k::block);
-    }
-    // The nb blocks of 8-row group g (rows 8g .. 8g + 7), g < rows() / 8.
-    const q4_k_x8_block* group(std::size_t g) const noexcept { return groups_.data() + g * nb_; }
-    // Row r >= full_rows(), in the original layout.
-    const q4_k::block* tail_row(std::size_t r) const noexcept { return tail_.data() + (r - full_rows()) * nb_; }
-
-    // Row r's blocks as they were in the original layout (bit for bit); out has blocks_per_row() blocks.
-    void unpack_row(std::size_t r, q4_k::block* out) const {
-        if (r >= rows_)
-            throw error(errc::invalid_argument, "q4_k_x8: row " + std::to_string(r) + " of " + std::to_string(rows_));
-        if (r >= full_rows()) {
-            std::copy_n(tail_row(r), nb_, out);
-            return;
-        }
-        const std::size_t i = r % 8;
-        for (std::size_t b = 0; b < nb_; ++b) {
-            const q4_k_x8_block& x = group(r / 8)[b];
-            q4_k::block& o = out[b];
-            o.d = f16::from_bits(x.d[i]);
-            o.dmin = f16::from_bits(x.dmin[i]);
-            std::uint8_t ls[8], lm[8];
-            for (int j = 0; j < 8; ++j) {
-                ls[j] = x.sc[j][i];
-                lm[j] = x.mn[j][i];
-            }
-            block_detail::pack_scale_min_k4(ls, lm, o.scales);
-            for (std::size_t k = 0; k < 4; ++k)
-                for (std::size_t t = 0; t < 8; ++t) std::memcpy(o.qs + 32 * k + 4 * t, &x.qs[k][t][4 * i], 4);
-        }
-    }
-
-private:
-    std::size_t rows_ = 0, cols_ = 0, nb_ = 0;
-    std::vector<q4_k_x8_block> groups_;
-    std::vector<q4_k::block> tail_;
-};
+// An owned q4_k matrix in the interleaved layout (x8_common.hpp).
+using q4_k_x8_matrix = x8_matrix<q4_k, q4_k_x8_block>;
 
 namespace cpu_detail {
 
@@ -337,30 +281,10 @@ inline void q4_k_x8_gemm(const q4_k_x8_matrix& w, const q8_k::block* xq, std::si
         const std::size_t full = r0 + (std::min(r1, w.full_rows()) - std::min(r0, w.full_rows())) / 16 * 16;
         if (full > r0) {
             const K::act& A = K::act::pack(xq, n * nb);
-            thread_local std::vector<K::line> buf;
-            if (buf.size() < K::lines_per_block * nb) buf.resize(K::lines_per_block * nb);
-            constexpr std::size_t C = 4;
-            const q8_k::block* a[C];
-            const std::int16_t* b32[C];
-            const float* ad[C];
+            K::line* const panel = K::panel_buffer(nb);
             for (; r < full; r += 16) {
-                q4_k_x8_build_panel(w.group(r / 8), w.group(r / 8 + 1), nb, buf.data());
-                std::size_t j = 0;
-                const auto set = [&](std::size_t cols) {
-                    for (std::size_t c = 0; c < cols; ++c) {
-                        a[c] = xq + (j + c) * nb;
-                        b32[c] = A.b32.data() + 8 * (j + c) * nb;
-                        ad[c] = A.d.data() + (j + c) * nb;
-                    }
-                };
-                for (; j + C <= n; j += C) {
-                    set(C);
-                    K::tile<C>(buf.data(), nb, a, b32, ad, y + j * rows + r, rows);
-                }
-                for (; j < n; ++j) {
-                    set(1);
-                    K::tile<1>(buf.data(), nb, a, b32, ad, y + j * rows + r, rows);
-                }
+                q4_k_x8_build_panel(w.group(r / 8), w.group(r / 8 + 1), nb, panel);
+                K::panel_rows(panel, nb, xq, A, n, y + r, rows);
             }
         }
     }

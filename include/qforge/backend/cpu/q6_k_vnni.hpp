@@ -167,6 +167,29 @@ struct q6_k_vnni {
         for (std::size_t c = 0; c < C; ++c) _mm512_storeu_ps(y + c * y_stride, s[c]);
     }
 
+    // The per-thread panel buffer, for nb super-blocks.
+    static line* panel_buffer(std::size_t nb) {
+        thread_local std::vector<line> buf;
+        if (buf.size() < lines_per_block * nb) buf.resize(lines_per_block * nb);
+        return buf.data();
+    }
+
+    // The panel's 16 rows against all n activation rows: y[j * y_stride + p] for row p.
+    static void panel_rows(const line* panel, std::size_t nb, const q8_k::block* xq, std::size_t n, float* y,
+                           std::size_t y_stride) noexcept {
+        constexpr std::size_t C = 4;
+        const q8_k::block* a[C];
+        std::size_t j = 0;
+        for (; j + C <= n; j += C) {
+            for (std::size_t c = 0; c < C; ++c) a[c] = xq + (j + c) * nb;
+            tile<C>(panel, nb, a, y + j * y_stride, y_stride);
+        }
+        for (; j < n; ++j) {
+            a[0] = xq + j * nb;
+            tile<1>(panel, nb, a, y + j * y_stride, y_stride);
+        }
+    }
+
     template <BlockFormat F>
     static void gemm(qmatrix_view<F> w, const q8_k::block* xq, std::size_t n, float* y, std::size_t r0,
                      std::size_t r1) {
@@ -179,22 +202,10 @@ struct q6_k_vnni {
         const std::size_t nb = w.blocks_per_row();
         const std::size_t full = r0 + (r1 - r0) / 16 * 16;
         if (full > r0) {
-            thread_local std::vector<line> buf;
-            if (buf.size() < lines_per_block * nb) buf.resize(lines_per_block * nb);
-            line* const panel = buf.data();
-            constexpr std::size_t C = 4;
-            const q8_k::block* a[C];
+            line* const panel = panel_buffer(nb);
             for (std::size_t r = r0; r < full; r += 16) {
                 build(w.data + r * nb, nb, panel);
-                std::size_t j = 0;
-                for (; j + C <= n; j += C) {
-                    for (std::size_t c = 0; c < C; ++c) a[c] = xq + (j + c) * nb;
-                    tile<C>(panel, nb, a, y + j * w.rows + r, w.rows);
-                }
-                for (; j < n; ++j) {
-                    a[0] = xq + j * nb;
-                    tile<1>(panel, nb, a, y + j * w.rows + r, w.rows);
-                }
+                panel_rows(panel, nb, xq, n, y + r, w.rows);
             }
         }
         if (full < r1)

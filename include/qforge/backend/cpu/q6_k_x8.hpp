@@ -65,6 +65,17 @@ struct q6_k_x8_block {
                 std::memcpy(&q[h][t][2][4 * r], qh + 32 * h + 4 * t, 4);
             }
     }
+    // Row r's block into / out of the group.
+    void put(std::size_t r, const q6_k::block& s) noexcept {
+        d[r] = s.d.bits;
+        for (std::size_t j = 0; j < 16; ++j) sc[j][r] = s.scales[j];
+        put_quants(r, s.ql, s.qh);
+    }
+    void get(std::size_t r, q6_k::block& o) const noexcept {
+        o.d = f16::from_bits(d[r]);
+        for (std::size_t j = 0; j < 16; ++j) o.scales[j] = sc[j][r];
+        get_quants(r, o.ql, o.qh);
+    }
     void get_quants(std::size_t r, std::uint8_t* ql, std::uint8_t* qh) const noexcept {
         for (std::size_t h = 0; h < 2; ++h)
             for (std::size_t t = 0; t < 8; ++t) {
@@ -76,75 +87,8 @@ struct q6_k_x8_block {
 };
 static_assert(sizeof(q6_k_x8_block) == 8 * sizeof(q6_k::block));
 
-// An owned q6_k matrix in the interleaved layout: rows / 8 groups of blocks_per_row() blocks, plus the last
-// rows % 8 rows in the original layout.
-class q6_k_x8_matrix {
-public:
-    q6_k_x8_matrix() = default;
-
-    // consumed(p, bytes) is called after each 8-row group with the source rows it has read (an engine releases
-    // the file pages behind them as it goes, so that the copy never coexists with the whole source).
-    template <class Consumed = x8_pack_ignore>
-    static q6_k_x8_matrix pack(qmatrix_view<q6_k> w, Consumed&& consumed = {}) {
-        require(w.cols % q6_k::block_size == 0, errc::shape,
-                "q6_k_x8: the row length " + std::to_string(w.cols) + " is not a multiple of 256");
-        q6_k_x8_matrix m;
-        m.rows_ = w.rows;
-        m.cols_ = w.cols;
-        m.nb_ = w.cols / q6_k::block_size;
-        const std::size_t groups = w.rows / 8, nb = m.nb_;
-        m.groups_.resize(groups * nb);
-        for (std::size_t g = 0; g < groups; ++g) {
-            for (std::size_t b = 0; b < nb; ++b) {
-                q6_k_x8_block& x = m.groups_[g * nb + b];
-                for (std::size_t r = 0; r < 8; ++r) {
-                    const q6_k::block& s = w.data[(8 * g + r) * nb + b];
-                    x.d[r] = s.d.bits;
-                    for (std::size_t j = 0; j < 16; ++j) x.sc[j][r] = s.scales[j];
-                    x.put_quants(r, s.ql, s.qh);
-                }
-            }
-            consumed(w.data + 8 * g * nb, 8 * nb * sizeof(*w.data));
-        }
-        m.tail_.assign(w.data + groups * 8 * nb, w.data + w.rows * nb);
-        return m;
-    }
-
-    std::size_t rows() const noexcept { return rows_; }
-    std::size_t cols() const noexcept { return cols_; }
-    std::size_t blocks_per_row() const noexcept { return nb_; }
-    std::size_t full_rows() const noexcept { return rows_ / 8 * 8; }
-    // Bytes held (what the layout costs in memory: 1680 per 8 x 256 values, as 8 q6_k blocks).
-    std::size_t bytes() const noexcept {
-        return groups_.size() * sizeof(q6_k_x8_block) + tail_.size() * sizeof(q6_k::block);
-    }
-    // The nb blocks of 8-row group g (rows 8g .. 8g + 7), g < rows() / 8.
-    const q6_k_x8_block* group(std::size_t g) const noexcept { return groups_.data() + g * nb_; }
-    // Row r >= full_rows(), in the original layout.
-    const q6_k::block* tail_row(std::size_t r) const noexcept { return tail_.data() + (r - full_rows()) * nb_; }
-
-    // Row r's blocks as they were in the original layout (bit for bit); out has blocks_per_row() blocks.
-    void unpack_row(std::size_t r, q6_k::block* out) const {
-        require(r < rows_, errc::invalid_argument, "q6_k_x8: row " + std::to_string(r) + " of " + std::to_string(rows_));
-        if (r >= full_rows()) {
-            std::copy_n(tail_row(r), nb_, out);
-            return;
-        }
-        const std::size_t i = r % 8;
-        for (std::size_t b = 0; b < nb_; ++b) {
-            const q6_k_x8_block& x = group(r / 8)[b];
-            q6_k::block& o = out[b];
-            o.d = f16::from_bits(x.d[i]);
-            for (std::size_t j = 0; j < 16; ++j) o.scales[j] = x.sc[j][i];
-            x.get_quants(i, o.ql, o.qh);
-        }
-    }
-
-private:
-    std::size_t rows_ = 0, cols_ = 0, nb_ = 0;
-    std::vector<q6_k_x8_block> groups_;
-    std::vector<q6_k::block> tail_;
-};
+// An owned q6_k matrix in the interleaved layout (x8_common.hpp).
+using q6_k_x8_matrix = x8_matrix<q6_k, q6_k_x8_block>;
 
 namespace cpu_detail {
 
@@ -300,24 +244,13 @@ inline void q6_k_x8_gemm(const q6_k_x8_matrix& w, const q8_k::block* xq, std::si
         using K = q6_k_vnni;
         const std::size_t full = r0 + (std::min(r1, w.full_rows()) - std::min(r0, w.full_rows())) / 16 * 16;
         if (full > r0) {
-            thread_local std::vector<K::line> buf;
             thread_local std::vector<q6_k::block> orig;
-            if (buf.size() < K::lines_per_block * nb) buf.resize(K::lines_per_block * nb);
             if (orig.size() < 16 * nb) orig.resize(16 * nb);
-            constexpr std::size_t C = 4;
-            const q8_k::block* a[C];
+            K::line* const panel = K::panel_buffer(nb);
             for (; r < full; r += 16) {
                 for (std::size_t i = 0; i < 16; ++i) w.unpack_row(r + i, orig.data() + i * nb);
-                K::build(orig.data(), nb, buf.data());
-                std::size_t j = 0;
-                for (; j + C <= n; j += C) {
-                    for (std::size_t c = 0; c < C; ++c) a[c] = xq + (j + c) * nb;
-                    K::tile<C>(buf.data(), nb, a, y + j * rows + r, rows);
-                }
-                for (; j < n; ++j) {
-                    a[0] = xq + j * nb;
-                    K::tile<1>(buf.data(), nb, a, y + j * rows + r, rows);
-                }
+                K::build(orig.data(), nb, panel);
+                K::panel_rows(panel, nb, xq, n, y + r, rows);
             }
         }
     }
