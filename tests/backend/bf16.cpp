@@ -11,6 +11,10 @@ static_assert(!isa_usable<xsimd::sse4_2> || (provides_kernel<op::gemv, cpu<xsimd
 
 TEST(backend_bf16, matches_reference) { format_suite<bf16_format>("bf16", 131); }
 
+TEST(backend_bf16, gemv_does_not_depend_on_thread_count) { // guided row claims (guided_gemv_rows)
+    check_thread_invariance(make_matrix<bf16_format>(random_floats(1013 * 48, 31), 1013, 48), random_floats(48, 32), 1);
+}
+
 TEST(backend_bf16, extreme_values) {
     for (std::uint8_t fill : {0x00, 0x3f, 0x7f, 0xff})
         extreme_suite<bf16_format>(fill, []([[maybe_unused]] bf16_format::block& b) {});

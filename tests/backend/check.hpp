@@ -212,6 +212,11 @@ void check_thread_invariance(const test_matrix<F>& m, const std::vector<float>& 
         threads<0, cpu_auto> be(t);
         gemm(be, m.view(), x, n, y);
         ASSERT_EQ(0, std::memcmp(base.data(), y.data(), y.size() * 4)) << t << " threads";
+        if (n == 1) { // the GEMV path (guided row claims for plain float formats)
+            std::fill(y.begin(), y.end(), -1.0f);
+            gemv(be, m.view(), x, std::span<float>(y));
+            ASSERT_EQ(0, std::memcmp(base.data(), y.data(), y.size() * 4)) << t << " threads, gemv";
+        }
     }
 }
 

@@ -13,6 +13,10 @@ static_assert(!isa_usable<xsimd::sse4_2> || (provides_kernel<op::gemv, cpu<xsimd
 
 TEST(backend_f16, matches_reference) { format_suite<f16_format>("f16", 131); }
 
+TEST(backend_f16, gemv_does_not_depend_on_thread_count) { // guided row claims (guided_gemv_rows)
+    check_thread_invariance(make_matrix<f16_format>(random_floats(1013 * 48, 31), 1013, 48), random_floats(48, 32), 1);
+}
+
 TEST(backend_f16, extreme_values) {
     for (std::uint8_t fill : {0x00, 0x3c, 0x7b, 0xfb})
         extreme_suite<f16_format>(fill, []([[maybe_unused]] f16_format::block& b) {});

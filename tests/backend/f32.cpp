@@ -49,6 +49,9 @@ TEST(backend_f32, results_do_not_depend_on_thread_count) {
                             random_floats(2 * cols, 17), 2);
     const auto m = make_matrix<f32>(random_floats(rows * cols, 14), rows, cols);
     check_thread_invariance(m, random_floats(n * cols, 15), n);
+    // GEMV rows claimed in shrinking ranges by the threads (guided_gemv_rows<f32>): 1013 rows = 64 units.
+    const auto tall = make_matrix<f32>(random_floats(1013 * 40, 18), 1013, 40);
+    check_thread_invariance(tall, random_floats(40, 19), 1);
 }
 
 // Empty shapes (no columns, no rows) through every path, the panel GEMM's (n >= 8) included: zeros, no

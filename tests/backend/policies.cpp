@@ -97,6 +97,32 @@ TEST(backend_policies, split_rows_covers_every_row_once) {
         }
 }
 
+TEST(backend_policies, guided_units_claim_every_unit_once_shrinking) {
+    for (std::size_t units : {0u, 1u, 2u, 7u, 48u, 2000u})
+        for (std::size_t count = 1; count <= 4; ++count) {
+            backend_detail::guided_units g(units, count);
+            std::size_t next = 0, u0 = 0, u1 = 0, last = units + 1, claims = 0;
+            while (g.claim(u0, u1)) {
+                EXPECT_EQ(u0, next); // one thread: claims are contiguous and in order
+                EXPECT_LT(u0, u1);
+                EXPECT_LE(u1 - u0, last) << "claims never grow";
+                EXPECT_LE(u1 - u0, std::max<std::size_t>(1, units / (2 * count)));
+                last = u1 - u0;
+                next = u1;
+                ++claims;
+            }
+            EXPECT_EQ(next, units) << units << " units, " << count << " threads";
+            EXPECT_FALSE(g.claim(u0, u1));
+            if (units >= 2000) {
+                EXPECT_LT(claims, 200u) << "guided, not one unit at a time";
+            }
+        }
+}
+
+// Plain float rows stream through guided claims; the formats with their own far prefetch keep one range each.
+static_assert(guided_gemv_rows<f32> && guided_gemv_rows<f16_format> && guided_gemv_rows<bf16_format>);
+static_assert(!guided_gemv_rows<q8_0> && !guided_gemv_rows<q4_0> && !guided_gemv_rows<q4_k>);
+
 TEST(backend_policies, thread_pool_runs_every_index) {
     thread_pool pool(4);
     for (int rep = 0; rep < 200; ++rep) {

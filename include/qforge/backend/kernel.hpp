@@ -34,4 +34,13 @@ struct kernel {
     static constexpr bool available = false;
 };
 
+// How threads<> shares a GEMV's rows for format F: false (the default) gives each thread one contiguous range,
+// which suits kernels that prefetch their own weight stream far ahead (the panel and interleaved GEMVs); true
+// lets the threads claim shrinking ranges (guided self-scheduling, backend/threads.hpp), which suits plain
+// row streams left to the hardware prefetchers (f32, f16, bf16: cpu/f32.hpp, cpu/half.hpp). Measured on the
+// 110M model, tg on two threads, alternating: F32 guided 67-90 against 61-84 tok/s static in every round,
+// Q8_0 guided 163-192 against 195-237. The choice never changes a result's bits.
+template <class Format>
+inline constexpr bool guided_gemv_rows = false;
+
 } // namespace qforge

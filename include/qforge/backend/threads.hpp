@@ -1,15 +1,19 @@
 // qforge/backend/threads.hpp: threads<N, Inner>: runs Inner's kernels on a persistent pool of N threads
 // (N = 0: a count chosen at run time, by default std::thread::hardware_concurrency()).
 //
-// GEMV/GEMM rows are split into contiguous ranges aligned to `row_grain` rows; each output row is computed by
-// exactly one thread with the same code path as in a single-threaded call, so results are bit-identical for
+// GEMV/GEMM rows are claimed in contiguous ranges aligned to `row_grain` rows (guided self-scheduling: long
+// ranges first, single grains last); each output row is computed by exactly one thread with the same code path as in a single-threaded call, so results are bit-identical for
 // any thread count. Activation quantization runs on the calling thread (it is small). The pool is shared by
 // copies of the backend value (construct once, reuse); a call allocates nothing.
 #pragma once
 
+#include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <thread>
+#include <tuple>
+#include <type_traits>
 
 #include "qforge/backend/fallback.hpp"
 #include "qforge/backend/kernel.hpp"
@@ -57,18 +61,59 @@ inline void split_rows(std::size_t rows, std::size_t index, std::size_t count, s
     r1 = std::min(rows, units * (index + 1) / count * row_grain);
 }
 
+// Guided self-scheduling of [0, units): each claim takes max(1, remaining / (2 * count)) units, so a thread's
+// first range is a long contiguous stream (a quarter of the rows with two threads) and the last ranges are one
+// unit each: a thread that started late, or that the memory system served more slowly, is caught up by the
+// others instead of being waited for. Which thread computes a row does not change its bits.
+class guided_units {
+public:
+    guided_units(std::size_t units, std::size_t count) noexcept : units_(units), div_(2 * (count == 0 ? 1 : count)) {}
+    // The next range [u0, u1); false when all units are claimed.
+    bool claim(std::size_t& u0, std::size_t& u1) noexcept {
+        std::size_t cur = next_.load(std::memory_order_relaxed);
+        for (;;) {
+            if (cur >= units_) return false;
+            const std::size_t take = std::max<std::size_t>(1, (units_ - cur) / div_);
+            if (next_.compare_exchange_weak(cur, cur + take, std::memory_order_relaxed)) {
+                u0 = cur;
+                u1 = cur + take;
+                return true;
+            }
+        }
+    }
+
+private:
+    std::size_t units_, div_;
+    std::atomic<std::size_t> next_{0};
+};
+
+// One split_rows range per participant, or guided claims for a GEMV of a format that asks for them
+// (guided_gemv_rows, backend/kernel.hpp). A GEMM is compute-bound and its kernels repack weights into panels
+// of up to 48 rows: one range per thread, so that no panel is cut short.
 template <class Op, class F, class Inner, class... Args>
 struct row_job {
     const Inner* inner;
     qmatrix_view<F> w;
     std::tuple<Args...> args;
+    guided_units work;
+
+    row_job(const Inner* in, qmatrix_view<F> m, std::tuple<Args...> a, std::size_t count)
+        : inner(in), w(m), args(a), work((m.rows + row_grain - 1) / row_grain, count) {}
+
+    void rows(std::size_t r0, std::size_t r1) const {
+        std::apply([&](auto... a) { invoke<Op, F>(*inner, w, a..., r0, r1); }, args);
+    }
 
     static void call(void* ctx, std::size_t index, std::size_t count) {
         auto& self = *static_cast<row_job*>(ctx);
-        std::size_t r0 = 0, r1 = 0;
-        split_rows(self.w.rows, index, count, r0, r1);
-        if (r0 >= r1) return;
-        std::apply([&](auto... a) { invoke<Op, F>(*self.inner, self.w, a..., r0, r1); }, self.args);
+        if constexpr (std::is_same_v<Op, op::gemv> && guided_gemv_rows<F>) {
+            std::size_t u0 = 0, u1 = 0;
+            while (self.work.claim(u0, u1)) self.rows(u0 * row_grain, std::min(self.w.rows, u1 * row_grain));
+        } else {
+            std::size_t r0 = 0, r1 = 0;
+            split_rows(self.w.rows, index, count, r0, r1);
+            if (r0 < r1) self.rows(r0, r1);
+        }
     }
 };
 
@@ -93,7 +138,8 @@ struct kernel<op::gemv, threads<N, Inner>, F> {
             invoke<op::gemv, F>(be.inner, w, xq, y, r0, r1);
             return;
         }
-        backend_detail::row_job<op::gemv, F, Inner, const partner_block*, float*> job{&be.inner, w, {xq, y}};
+        backend_detail::row_job<op::gemv, F, Inner, const partner_block*, float*> job{&be.inner, w, {xq, y},
+                                                                                       be.count()};
         be.pool->run(&decltype(job)::call, &job);
     }
 };
@@ -109,7 +155,7 @@ struct kernel<op::gemm, threads<N, Inner>, F> {
             return;
         }
         backend_detail::row_job<op::gemm, F, Inner, const partner_block*, std::size_t, float*> job{
-            &be.inner, w, {xq, n, y}};
+            &be.inner, w, {xq, n, y}, be.count()};
         be.pool->run(&decltype(job)::call, &job);
     }
 };
@@ -129,7 +175,7 @@ void parallel_for(const B& be, std::size_t n, Fn&& fn) {
     if constexpr (requires { be.pool->size(); }) {
         if (be.pool->size() > 1 && n > 1) {
             struct ctx_t {
-                Fn* fn;
+                std::remove_reference_t<Fn>* fn;
                 std::size_t n;
             } ctx{&fn, n};
             be.pool->run(

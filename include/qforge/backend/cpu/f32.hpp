@@ -39,6 +39,10 @@ struct f32_kernel {
     using aprep = batch;
     using arow = const f32::block*;
     static constexpr std::size_t step = batch::size;
+    // No software prefetch: a row is one sequential stream that the hardware prefetchers follow best alone.
+    // Measured on the 110M F32 model, tg64 on one thread: 46-48 tok/s without, 40 with 2 KiB ahead (a plain
+    // streaming loop over a 98 MB matrix: 25 GB/s without, 22.5 with).
+    static constexpr std::size_t prefetch_distance = 0;
     static QFORGE_ALWAYS_INLINE acc zero() noexcept { return batch(0.0f); }
     static QFORGE_ALWAYS_INLINE batch load(const f32::block* p, std::size_t i) noexcept {
         return batch::load_unaligned(&p[i].v);
@@ -111,6 +115,9 @@ struct kernel<op::gemm, cpu<Arch>, f32> {
         cpu_detail::f32_gemm<Arch>(w, x, n, y, r0, r1);
     }
 };
+
+template <>
+inline constexpr bool guided_gemv_rows<f32> = true; // one plain stream per row (kernel.hpp)
 
 // f32 "quantization" of activations is a copy: the reference kernel does it.
 

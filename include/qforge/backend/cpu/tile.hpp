@@ -38,6 +38,14 @@ namespace qforge::cpu_detail {
 // bytes ahead left it at 13 GB/s, 1.5-6 KiB reached 15-20 GB/s; hot (L2/L3) GEMV is unchanged.
 inline constexpr std::size_t prefetch_bytes = 2048;
 
+// A kernel may set its own distance (K::prefetch_distance; 0 = none): plain f32 rows are one long sequential
+// stream that the hardware prefetchers follow better alone.
+template <class K>
+constexpr std::size_t prefetch_distance_of() noexcept {
+    if constexpr (requires { K::prefetch_distance; }) return K::prefetch_distance;
+    else return prefetch_bytes;
+}
+
 template <class K, std::size_t R, std::size_t C, class WBlock>
 QFORGE_ALWAYS_INLINE void tile(const WBlock* const* w, const typename K::arow* a, std::size_t nb, float* y,
                                std::size_t y_row_stride) {
@@ -50,10 +58,13 @@ QFORGE_ALWAYS_INLINE void tile(const WBlock* const* w, const typename K::arow* a
         // Weights stream from memory once: ask for them a few hundred bytes ahead of use (the R rows of a
         // tile are R short interleaved streams, which hardware prefetchers pick up late).
         // One prefetch per cache line, not per block (a q8_0 block is 34 bytes).
-        const auto ahead = reinterpret_cast<std::uintptr_t>(w[0] + i) + prefetch_bytes;
-        if (i == 0 || (ahead >> 6) != ((ahead - step * sizeof(WBlock)) >> 6))
-            for (std::size_t r = 0; r < R; ++r)
-                __builtin_prefetch(reinterpret_cast<const char*>(w[r] + i) + prefetch_bytes);
+        constexpr std::size_t pf = prefetch_distance_of<K>();
+        if constexpr (pf > 0) {
+            const auto ahead = reinterpret_cast<std::uintptr_t>(w[0] + i) + pf;
+            if (i == 0 || (ahead >> 6) != ((ahead - step * sizeof(WBlock)) >> 6))
+                for (std::size_t r = 0; r < R; ++r)
+                    __builtin_prefetch(reinterpret_cast<const char*>(w[r] + i) + pf);
+        }
         typename K::aprep ap[C];
         for (std::size_t c = 0; c < C; ++c) ap[c] = K::prep_a(a[c], i);
         for (std::size_t r = 0; r < R; ++r) {
