@@ -3,7 +3,8 @@
 //
 // GEMV/GEMM rows are claimed in contiguous ranges aligned to `row_grain` rows (guided self-scheduling: long
 // ranges first, single grains last); each output row is computed by exactly one thread with the same code path as in a single-threaded call, so results are bit-identical for
-// any thread count. Activation quantization runs on the calling thread (it is small). The pool is shared by
+// any thread count. The GEMV's activation quantization runs on the calling thread (one row);
+// ops::gemm shares a prompt's rows out with parallel_for. The pool is shared by
 // copies of the backend value (construct once, reuse); a call allocates nothing.
 #pragma once
 

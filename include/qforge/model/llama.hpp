@@ -349,7 +349,11 @@ private:
             for (std::size_t i = 0; i < n; ++i) rms_norm(x.subspan(i * dim, dim), L.ffn_norm, p_.eps, xb.subspan(i * dim, dim));
             mm(L.gate, xb, n, h1);
             mm(L.up, xb, n, h3);
-            swiglu(h1, h3, h1);
+            // Element-wise (scalar expf): split by prompt positions over the pool, the same bits.
+            parallel_for(be_, n, [&](std::size_t, std::size_t i0, std::size_t i1) {
+                const std::size_t a = i0 * hidden, len = (i1 - i0) * hidden;
+                swiglu(h1.subspan(a, len), h3.subspan(a, len), h1.subspan(a, len));
+            });
             mm(L.down, h1, n, xb);
             for (std::size_t j = 0; j < n * dim; ++j) x[j] += xb[j];
         }

@@ -65,8 +65,10 @@ void gemm(const B& be, const M& w, std::span<const float> x, std::size_t n, std:
     if (w.rows() == 0 || n == 0) return;
     const std::size_t nb = w.blocks_per_row();
     const auto xq = activation_scratch<q8_k>(n * nb);
-    for (std::size_t j = 0; j < n; ++j)
-        invoke<op::quantize, q8_k>(be, x.subspan(j * w.cols(), w.cols()), xq.subspan(j * nb, nb));
+    parallel_for(be, n, [&](std::size_t, std::size_t j0, std::size_t j1) { // rows are independent (ops/gemm.hpp)
+        for (std::size_t j = j0; j < j1; ++j)
+            invoke<op::quantize, q8_k>(be, x.subspan(j * w.cols(), w.cols()), xq.subspan(j * nb, nb));
+    });
     const auto* a = static_cast<const q8_k::block*>(xq.data());
     constexpr std::size_t unit = 16;
     parallel_for(be, (w.rows() + unit - 1) / unit, [&](std::size_t, std::size_t u0, std::size_t u1) {
