@@ -1,11 +1,12 @@
 // qforge/backend/threads.hpp: threads<N, Inner>: runs Inner's kernels on a persistent pool of N threads
 // (N = 0: a count chosen at run time, by default std::thread::hardware_concurrency()).
 //
-// GEMV/GEMM rows are claimed in contiguous ranges aligned to `row_grain` rows (guided self-scheduling: long
-// ranges first, single grains last); each output row is computed by exactly one thread with the same code path as in a single-threaded call, so results are bit-identical for
-// any thread count. The GEMV's activation quantization runs on the calling thread (one row);
-// ops::gemm shares a prompt's rows out with parallel_for. The pool is shared by
-// copies of the backend value (construct once, reuse); a call allocates nothing.
+// GEMV/GEMM rows are shared out in contiguous ranges aligned to `row_grain` rows: one range per thread, or, for
+// the GEMV of a format with guided_gemv_rows (f32, f16, bf16), ranges claimed by guided self-scheduling (long
+// first, single grains last). Each output row is computed by exactly one thread with the same code path as in
+// a single-threaded call, so results are bit-identical for any thread count. The GEMV's activation
+// quantization runs on the calling thread (one row); ops::gemm shares a prompt's rows out with parallel_for.
+// The pool is shared by copies of the backend value (construct once, reuse); a call allocates nothing.
 #pragma once
 
 #include <algorithm>
