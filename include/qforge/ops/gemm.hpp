@@ -26,14 +26,7 @@ void gemm(const B& be, qmatrix_view<F> w, std::span<const float> x, std::size_t 
                                      std::to_string(w.cols) + " is not a multiple of the activation block " +
                                      std::to_string(P::block_size));
     if (w.rows == 0 || n == 0) return;
-    const std::size_t nb = w.cols / P::block_size;
-    const auto xq = activation_scratch<P>(n * nb);
-    // The rows are quantized independently: on a threads<> backend they are shared out over the pool (a
-    // 128-token prompt's activations were 3 % of a Q4_0 prompt on one thread of two, waited for by the other).
-    parallel_for(be, n, [&](std::size_t, std::size_t j0, std::size_t j1) {
-        for (std::size_t j = j0; j < j1; ++j)
-            invoke<op::quantize, P>(be, x.subspan(j * w.cols, w.cols), xq.subspan(j * nb, nb));
-    });
+    const auto xq = quantize_rows<P>(be, x, n, w.cols); // over the pool on threads<>: 3 % of a Q4_0 prompt
     invoke<op::gemm, F>(be, w, static_cast<const typename P::block*>(xq.data()), n, y.data(), std::size_t{0},
                         w.rows);
 }

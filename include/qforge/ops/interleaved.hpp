@@ -63,12 +63,7 @@ void gemm(const B& be, const M& w, std::span<const float> x, std::size_t n, std:
                                      std::to_string(n) + ", X has " + std::to_string(x.size()) + " values, Y has " +
                                      std::to_string(y.size()));
     if (w.rows() == 0 || n == 0) return;
-    const std::size_t nb = w.blocks_per_row();
-    const auto xq = activation_scratch<q8_k>(n * nb);
-    parallel_for(be, n, [&](std::size_t, std::size_t j0, std::size_t j1) { // rows are independent (ops/gemm.hpp)
-        for (std::size_t j = j0; j < j1; ++j)
-            invoke<op::quantize, q8_k>(be, x.subspan(j * w.cols(), w.cols()), xq.subspan(j * nb, nb));
-    });
+    const auto xq = quantize_rows<q8_k>(be, x, n, w.cols());
     const auto* a = static_cast<const q8_k::block*>(xq.data());
     constexpr std::size_t unit = 16;
     parallel_for(be, (w.rows() + unit - 1) / unit, [&](std::size_t, std::size_t u0, std::size_t u1) {

@@ -32,4 +32,18 @@ std::span<typename P::block> activation_scratch(std::size_t blocks) {
     return {buffer.data(), blocks};
 }
 
+// The n rows of X (n x cols, cols a multiple of P::block_size) quantized to P in the calling thread's scratch:
+// row j's blocks at [j * cols / P::block_size, ...). Rows are independent, so on a threads<> backend they are
+// shared out over the pool (parallel_for; the same bits). For the GEMMs (ops/gemm.hpp, ops/interleaved.hpp).
+template <BlockFormat P, Backend B>
+std::span<typename P::block> quantize_rows(const B& be, std::span<const float> x, std::size_t n, std::size_t cols) {
+    const std::size_t nb = cols / P::block_size;
+    const auto xq = activation_scratch<P>(n * nb);
+    parallel_for(be, n, [&](std::size_t, std::size_t j0, std::size_t j1) {
+        for (std::size_t j = j0; j < j1; ++j)
+            invoke<op::quantize, P>(be, x.subspan(j * cols, cols), xq.subspan(j * nb, nb));
+    });
+    return xq;
+}
+
 } // namespace qforge
