@@ -1,6 +1,7 @@
-// The engine's interleaved q4_k/q6_k weights (load_options::interleave): which matrices are re-laid and on which
-// backends, results against the original layout, thread invariance, and the same logits after the file's
-// pages were released. The model is a small synthetic Llama quantized to Q4_K_M by our own tools.
+// The engine's re-laid weights (load_options::interleave): q4_k/q6_k 8 rows interleaved and f32 in 16-row panels.
+// Which matrices are re-laid and on which backends, results against the original layout, thread invariance, and
+// the same logits after the file's pages were released. The models are small synthetic Llamas from our own tools:
+// one quantized to Q4_K_M, one F32 whose FFN width and vocabulary are not multiples of 16 (partial panels).
 #include <gtest/gtest.h>
 
 #include <qforge/model/gguf_model.hpp>
@@ -28,6 +29,16 @@ const std::filesystem::path& q4_k_m_model() {
                                                    "--vocab 600 --seq 64").code, 0);
         EXPECT_EQ(run_tool("quantize", quote(f32) + " " + quote(q) + " Q4_K_M").code, 0);
         return q;
+    }();
+    return m;
+}
+
+const std::filesystem::path& f32_model() {
+    static const std::filesystem::path m = [] {
+        const auto f32 = scratch_dir() / "il-f32.gguf";
+        EXPECT_EQ(run_tool("mkmodel", quote(f32) + " --dim 128 --hidden 360 --layers 2 --heads 4 --kv-heads 2 "
+                                                   "--vocab 600 --seq 64").code, 0);
+        return f32;
     }();
     return m;
 }
@@ -183,4 +194,78 @@ TEST(interleave, the_file_pages_of_relaid_tensors_are_released) {
     // The engine runs without them, the embedding lookup included (it reads the tied classifier's copy).
     (void)on.forward(prompt, 0);
     EXPECT_EQ(mapped_rss(q4_k_m_model()), after);
+}
+
+TEST(interleave, f32_matrices_are_relaid_in_panels_where_the_backend_runs_them) {
+    const auto f = gguf::open(f32_model());
+    const auto src = weights_from(f);
+    auto on = runtime_llama<>::load(src);
+    auto off = runtime_llama<>::load(src, {.interleave = false});
+    auto ref = runtime_llama<reference>::load(src);
+    EXPECT_EQ(off.interleaved_matrices(), 0u);
+    EXPECT_EQ(ref.interleaved_matrices(), 0u);
+    if (!f32_x16_usable(cpu_auto{})) GTEST_SKIP() << "the f32 panel layout needs AVX-512 (not this build/CPU)";
+    EXPECT_EQ(on.interleaved_matrices(), 7u * 2u + 1u); // every matrix, the tied classifier included
+
+    // The prompt (GEMM) and one token (GEMV): one FMA chain per output, against the original layout's GEMV
+    // (16 lane-wise partial sums) and GEMM (the same chain on a per-call panel) and the reference backend.
+    const auto a = logits(on, prompt, 0), b = logits(off, prompt, 0), c = logits(ref, prompt, 0);
+    const auto a1 = logits(on, {prompt.data(), 1}, 0), b1 = logits(off, {prompt.data(), 1}, 0),
+               c1 = logits(ref, {prompt.data(), 1}, 0);
+    float d = 0, d1 = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        d = std::max({d, std::fabs(a[i] - b[i]), std::fabs(a[i] - c[i])});
+        d1 = std::max({d1, std::fabs(a1[i] - b1[i]), std::fabs(a1[i] - c1[i])});
+    }
+    std::cout << "f32 panels: max |logit difference| prompt " << d << ", one token " << d1 << " (max |logit| "
+              << max_abs(c) << ")\n";
+    EXPECT_LT(d, 1e-4f * std::max(1.0f, max_abs(c)));
+    EXPECT_LT(d1, 1e-4f * std::max(1.0f, max_abs(c1)));
+
+    std::vector<token_id> g_on, g_ref;
+    on.generate(prompt, greedy{}, 16, [&](token_id t) { g_on.push_back(t); });
+    ref.generate(prompt, greedy{}, 16, [&](token_id t) { g_ref.push_back(t); });
+    std::size_t same = 0;
+    while (same < g_on.size() && g_on[same] == g_ref[same]) ++same;
+    EXPECT_GE(same, 8u);
+}
+
+TEST(interleave, f32_panels_give_the_same_bits_at_any_thread_count) {
+    const auto f = gguf::open(f32_model());
+    const auto src = weights_from(f);
+    auto one = runtime_llama<>::load(src);
+    auto two = runtime_llama<threads<2, cpu_auto>>::load(src);
+    auto three = runtime_llama<threads<0, cpu_auto>>::load(src, {}, threads<0, cpu_auto>(3));
+    EXPECT_EQ(one.interleaved_matrices(), three.interleaved_matrices());
+    const auto a = logits(one, prompt, 0), b = logits(two, prompt, 0), c = logits(three, prompt, 0);
+    EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0);
+    EXPECT_EQ(std::memcmp(a.data(), c.data(), a.size() * sizeof(float)), 0);
+    const token_id next = 5;
+    const auto g1 = logits(one, {&next, 1}, prompt.size()), g2 = logits(two, {&next, 1}, prompt.size()),
+               g3 = logits(three, {&next, 1}, prompt.size());
+    EXPECT_EQ(std::memcmp(g1.data(), g2.data(), g1.size() * sizeof(float)), 0);
+    EXPECT_EQ(std::memcmp(g1.data(), g3.data(), g1.size() * sizeof(float)), 0);
+}
+
+// The f32 copies replace the file's pages, and running the engine maps none of them again: the norm vectors
+// were copied out too, and the embedding reads the tied classifier's panels.
+TEST(interleave, f32_file_pages_are_released_and_stay_released) {
+    if (!f32_x16_usable(cpu_auto{})) GTEST_SKIP() << "the f32 panel layout needs AVX-512 (not this build/CPU)";
+    const auto f = gguf::open(f32_model());
+    const auto src = weights_from(f);
+    if (mapped_rss(f32_model()) < 0) GTEST_SKIP() << "no /proc/self/smaps";
+    std::size_t bytes = 0;
+    for (const auto& t : src.tensors) bytes += t.bytes;
+    auto off = runtime_llama<>::load(src, {.interleave = false});
+    (void)off.forward(prompt, 0); // reads every tensor from the mapping
+    const long long before = mapped_rss(f32_model());
+    auto on = runtime_llama<>::load(src);
+    const long long after = mapped_rss(f32_model());
+    std::cout << "mapped RSS " << before << " -> " << after << " bytes; tensors " << bytes << " bytes\n";
+    // Each tensor keeps at most its two partial pages.
+    EXPECT_GE(before - after, static_cast<long long>(bytes) - 2 * 4096 * 21);
+    (void)on.forward(prompt, 0);
+    const token_id next = 9;
+    (void)on.forward({&next, 1}, prompt.size());
+    EXPECT_EQ(mapped_rss(f32_model()), after);
 }

@@ -193,4 +193,27 @@ void parallel_for(const B& be, std::size_t n, Fn&& fn) {
     if (n > 0) fn(std::size_t{0}, std::size_t{0}, n);
 }
 
+// Runs fn(worker, i0, i1) on disjoint ranges covering [0, n) as guided_units claims them: a participant may
+// get several ranges, long ones first. For GEMVs over weight streams outside the kernels (ops/interleaved.hpp).
+template <Backend B, class Fn>
+void parallel_for_guided(const B& be, std::size_t n, Fn&& fn) {
+    if constexpr (requires { be.pool->size(); }) {
+        if (be.pool->size() > 1 && n > 1) {
+            struct ctx_t {
+                std::remove_reference_t<Fn>* fn;
+                backend_detail::guided_units work;
+            } ctx{&fn, backend_detail::guided_units(n, be.pool->size())};
+            be.pool->run(
+                [](void* c, std::size_t index, std::size_t) {
+                    auto* x = static_cast<ctx_t*>(c);
+                    std::size_t u0 = 0, u1 = 0;
+                    while (x->work.claim(u0, u1)) (*x->fn)(index, u0, u1);
+                },
+                &ctx);
+            return;
+        }
+    }
+    if (n > 0) fn(std::size_t{0}, std::size_t{0}, n);
+}
+
 } // namespace qforge

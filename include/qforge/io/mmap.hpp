@@ -101,4 +101,16 @@ inline const std::byte* release_pages(const void* p, std::size_t n) noexcept {
     return start + (e - a);
 }
 
+// Drops every page that [p, p + n) touches, rounded outward to page boundaries, from this process's resident
+// set (MADV_DONTNEED), for a small range whose neighbours are also file data: a caller that has copied a few
+// bytes out of a read-only file mapping (nothing else can be lost there: any page reads back from the file).
+inline void release_pages_around(const void* p, std::size_t n) noexcept {
+    const long page = ::sysconf(_SC_PAGESIZE);
+    if (page <= 0 || n == 0) return;
+    const auto sz = static_cast<std::uintptr_t>(page);
+    const auto a = reinterpret_cast<std::uintptr_t>(p);
+    const std::uintptr_t b = a / sz * sz, e = (a + n + sz - 1) / sz * sz;
+    ::madvise(reinterpret_cast<void*>(b), e - b, MADV_DONTNEED);
+}
+
 } // namespace qforge

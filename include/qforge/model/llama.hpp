@@ -44,9 +44,11 @@ namespace qforge {
 struct load_options {
     std::size_t n_ctx = 0;      // KV cache positions; 0 = the model's context length
     std::size_t max_batch = 64; // tokens per gemm pass in prompt processing
-    // q4_k and q6_k matrices re-laid 8 rows interleaved at load (ops/interleaved.hpp) where the backend runs
-    // those layouts natively (AVX-512 VNNI): faster GEMV, the same bits as their panel GEMMs; the file's pages
-    // of those tensors are then released (memory-mapped files), so the copies do not add to the resident set.
+    // Matrices re-laid at load (ops/interleaved.hpp) where the backend runs the layout natively: q4_k and q6_k
+    // 8 rows interleaved (AVX-512 VNNI: faster GEMV, the same bits as their panel GEMMs), f32 in 16-row k-major
+    // panels (AVX-512: the prompt's GEMM without a per-call repack; a row's bits no longer depend on n). The
+    // file's pages of those tensors are then released (memory-mapped files), so the copies do not add to the
+    // resident set.
     bool interleave = true;
 };
 
@@ -64,7 +66,9 @@ struct weight {
 template <class W>
 struct mat {
     W w;
-    std::variant<std::monostate, std::shared_ptr<const q4_k_x8_matrix>, std::shared_ptr<const q6_k_x8_matrix>> x8;
+    std::variant<std::monostate, std::shared_ptr<const q4_k_x8_matrix>, std::shared_ptr<const q6_k_x8_matrix>,
+                 std::shared_ptr<const f32_x16_matrix>>
+        x8;
     bool interleaved() const noexcept { return x8.index() != 0; }
 };
 
@@ -92,13 +96,14 @@ template <Backend B, class W>
 void matmul(const B& be, const mat<W>& m, std::span<const float> x, std::size_t n, std::span<float> y) {
     if (const auto* p4 = std::get_if<1>(&m.x8)) gemm(be, **p4, x, n, y);
     else if (const auto* p6 = std::get_if<2>(&m.x8)) gemm(be, **p6, x, n, y);
+    else if (const auto* pf = std::get_if<3>(&m.x8)) gemm(be, **pf, x, n, y);
     else matmul(be, m.w, x, n, y);
 }
 
-// Makes m's interleaved copy if its tensor is q4_k or q6_k; then releases the file pages it was read from (only
-// for a memory-mapped file: its pages come back from the file if anything reads them again).
+// Makes m's interleaved copy if its tensor is q4_k or q6_k (kquants) or f32 (f32s); then releases the file pages
+// it was read from (only for a memory-mapped file: its pages come back from the file if anything reads them again).
 template <class W>
-void interleave(mat<W>& m, const weight_source& src) {
+void interleave(mat<W>& m, const weight_source& src, bool kquants, bool f32s) {
     const auto pack = [&]<class V>(V v) {
         const auto* begin = reinterpret_cast<const std::byte*>(v.data);
         const std::byte* done = begin; // released up to here (then page-aligned)
@@ -108,12 +113,18 @@ void interleave(mat<W>& m, const weight_source& src) {
                 done = release_pages(done, static_cast<std::size_t>(end - done));
             }
         };
-        if constexpr (std::is_same_v<V, qmatrix_view<q4_k>>)
+        if constexpr (std::is_same_v<V, qmatrix_view<q4_k>>) {
+            if (!kquants) return;
             m.x8 = std::make_shared<const q4_k_x8_matrix>(q4_k_x8_matrix::pack(v, consumed));
-        else if constexpr (std::is_same_v<V, qmatrix_view<q6_k>>)
+        } else if constexpr (std::is_same_v<V, qmatrix_view<q6_k>>) {
+            if (!kquants) return;
             m.x8 = std::make_shared<const q6_k_x8_matrix>(q6_k_x8_matrix::pack(v, consumed));
-        else
+        } else if constexpr (std::is_same_v<V, qmatrix_view<f32>>) {
+            if (!f32s) return;
+            m.x8 = std::make_shared<const f32_x16_matrix>(f32_x16_matrix::pack(v, consumed));
+        } else {
             return;
+        }
         const auto* end = begin + v.rows * v.blocks_per_row() * sizeof(*v.data);
         if (src.mapped && end > done) release_pages(done, static_cast<std::size_t>(end - done));
     };
@@ -171,11 +182,6 @@ public:
                                     "format differs from its token_embd format", {src.file, "output.weight", {}});
         }
         m.out_norm_ = bind_vector(src, "output_norm.weight", dim);
-        if (opt.interleave && interleaved_usable(be)) {
-            llama_detail::interleave(m.out_, src);
-            // A tied classifier's file rows were released with it: the embedding reads the copy from then on.
-            m.embd_from_out_ = m.out_.interleaved() && !src.find("output.weight");
-        }
         m.layers_.resize(m.p_.n_layers);
         for (std::size_t l = 0; l < m.p_.n_layers; ++l) {
             const std::string b = "blk." + std::to_string(l) + ".";
@@ -189,14 +195,25 @@ public:
             L.gate.w = llama_detail::weight<Recipe, ffn_gate>::bind(src, b + "ffn_gate.weight", hidden, dim);
             L.up.w = llama_detail::weight<Recipe, ffn_up>::bind(src, b + "ffn_up.weight", hidden, dim);
             L.down.w = llama_detail::weight<Recipe, ffn_down>::bind(src, b + "ffn_down.weight", dim, hidden);
-            if (opt.interleave && interleaved_usable(be)) {
-                llama_detail::interleave(L.wq, src);
-                llama_detail::interleave(L.wk, src);
-                llama_detail::interleave(L.wv, src);
-                llama_detail::interleave(L.wo, src);
-                llama_detail::interleave(L.gate, src);
-                llama_detail::interleave(L.up, src);
-                llama_detail::interleave(L.down, src);
+        }
+        const bool kquants = opt.interleave && interleaved_usable(be), f32s = opt.interleave && f32_x16_usable(be);
+        if (kquants || f32s) {
+            // Once its matrices are re-laid, the engine reads nothing from the file but the norm vectors (and the
+            // embedding rows of an untied table): copies of those few KiB let the file's pages go for good. They
+            // are made first: the kernel maps pages around each one read (fault-around, large folios), which the
+            // re-laying below then releases.
+            if (src.mapped) m.own_norms();
+            llama_detail::interleave(m.out_, src, kquants, f32s);
+            // A tied classifier's file rows were released with it: the embedding reads the copy from then on.
+            m.embd_from_out_ = m.out_.interleaved() && !src.find("output.weight");
+            for (auto& L : m.layers_) { // the matrices' types differ per role in a static recipe
+                llama_detail::interleave(L.wq, src, kquants, f32s);
+                llama_detail::interleave(L.wk, src, kquants, f32s);
+                llama_detail::interleave(L.wv, src, kquants, f32s);
+                llama_detail::interleave(L.wo, src, kquants, f32s);
+                llama_detail::interleave(L.gate, src, kquants, f32s);
+                llama_detail::interleave(L.up, src, kquants, f32s);
+                llama_detail::interleave(L.down, src, kquants, f32s);
             }
         }
         m.allocate(opt);
@@ -260,6 +277,26 @@ public:
     }
 
 private:
+    // Copies the norm vectors out of the file mapping and releases the pages they were read from.
+    void own_norms() {
+        const std::size_t dim = p_.dim;
+        auto copies = std::make_shared<std::vector<float>>((2 * layers_.size() + 1) * dim);
+        std::size_t at = 0;
+        const auto own = [&](std::span<const float>& v) {
+            float* dst = copies->data() + at;
+            std::copy(v.begin(), v.end(), dst);
+            release_pages_around(v.data(), v.size_bytes());
+            v = std::span<const float>(dst, v.size());
+            at += v.size();
+        };
+        for (auto& L : layers_) {
+            own(L.attn_norm);
+            own(L.ffn_norm);
+        }
+        own(out_norm_);
+        norms_ = std::move(copies);
+    }
+
     void allocate(const load_options& opt) {
         const std::size_t ctx = opt.n_ctx ? opt.n_ctx : p_.seq_len;
         require(ctx > 0 && ctx <= p_.seq_len, errc::invalid_argument,
@@ -296,6 +333,8 @@ private:
         } else if (const auto* p6 = std::get_if<2>(&out_.x8)) {
             (*p6)->unpack_row(t, embd_q6_.data());
             q6_k::dequantize(std::span<const q6_k::block>(embd_q6_), out);
+        } else if (const auto* pf = std::get_if<3>(&out_.x8)) {
+            (*pf)->unpack_row(t, out.data());
         }
     }
 
@@ -370,6 +409,8 @@ private:
     weight_t<token_embd> embd_;
     mat_t<output> out_;
     std::span<const float> out_norm_;
+    // The norm vectors, when own_norms() copied them out of the file (shared: an engine's copies point into it).
+    std::shared_ptr<const std::vector<float>> norms_;
     std::vector<layer> layers_;
     kv_cache<Kv> kv_;
     std::size_t batch_ = 1;

@@ -94,15 +94,18 @@ struct f32_panel {
     }
 
     // The panel (16 P rows) times activation rows x[j], j < C (row stride cols): y[j * y_stride + 16 p + i].
+    // The 16 values of column k of rows 16 p .. 16 p + 15 are at panel + k * kstride + p * pstride (64-byte
+    // aligned): kstride = 16 P, pstride = 16 for a panel built here; kstride = 16, pstride = 16 cols for the
+    // load-time layout of f32_x16.hpp, whose 16-row panels lie one after the other.
     template <std::size_t P, std::size_t C>
-    static QFORGE_ALWAYS_INLINE void tile(const float* panel, std::size_t cols, const float* x, float* y,
-                                          std::size_t y_stride) noexcept {
+    static QFORGE_ALWAYS_INLINE void tile(const float* panel, std::size_t kstride, std::size_t pstride,
+                                          std::size_t cols, const float* x, float* y, std::size_t y_stride) noexcept {
         __m512 s[P][C];
         for (std::size_t p = 0; p < P; ++p)
             for (std::size_t c = 0; c < C; ++c) s[p][c] = _mm512_setzero_ps();
         for (std::size_t k = 0; k < cols; ++k) {
             __m512 wk[P];
-            for (std::size_t p = 0; p < P; ++p) wk[p] = _mm512_load_ps(panel + (k * P + p) * 16);
+            for (std::size_t p = 0; p < P; ++p) wk[p] = _mm512_load_ps(panel + k * kstride + p * pstride);
             for (std::size_t c = 0; c < C; ++c) {
                 const __m512 xk = _mm512_set1_ps(x[c * cols + k]);
                 for (std::size_t p = 0; p < P; ++p) s[p][c] = _mm512_fmadd_ps(wk[p], xk, s[p][c]);
@@ -125,13 +128,15 @@ struct f32_panel {
 
     // Activation rows in tiles of C = 24 / P (24 accumulators for any panel height), then 4, then 1.
     template <std::size_t P>
-    static void panel_times_rows(const float* panel, std::size_t cols, const float* x, std::size_t n,
-                                 float* y, std::size_t y_stride) noexcept {
+    static void panel_times_rows(const float* panel, std::size_t kstride, std::size_t pstride, std::size_t cols,
+                                 const float* x, std::size_t n, float* y, std::size_t y_stride) noexcept {
         constexpr std::size_t C = 24 / P;
         std::size_t j = 0;
-        for (; j + C <= n; j += C) tile<P, C>(panel, cols, x + j * cols, y + j * y_stride, y_stride);
-        for (; j + 4 <= n; j += 4) tile<P, 4>(panel, cols, x + j * cols, y + j * y_stride, y_stride);
-        for (; j < n; ++j) tile<P, 1>(panel, cols, x + j * cols, y + j * y_stride, y_stride);
+        for (; j + C <= n; j += C)
+            tile<P, C>(panel, kstride, pstride, cols, x + j * cols, y + j * y_stride, y_stride);
+        for (; j + 4 <= n; j += 4)
+            tile<P, 4>(panel, kstride, pstride, cols, x + j * cols, y + j * y_stride, y_stride);
+        for (; j < n; ++j) tile<P, 1>(panel, kstride, pstride, cols, x + j * cols, y + j * y_stride, y_stride);
     }
 
     // Y (n x w.rows) rows r0..r1 = W x^T, n activation rows of w.cols floats.
@@ -145,15 +150,15 @@ struct f32_panel {
         std::size_t r = r0;
         for (; r + 48 <= r1; r += 48) {
             build<3>(w + r * cols, cols, panel);
-            panel_times_rows<3>(panel, cols, x, n, y + r, wv.rows);
+            panel_times_rows<3>(panel, 48, 16, cols, x, n, y + r, wv.rows);
         }
         for (; r + 32 <= r1; r += 32) {
             build<2>(w + r * cols, cols, panel);
-            panel_times_rows<2>(panel, cols, x, n, y + r, wv.rows);
+            panel_times_rows<2>(panel, 32, 16, cols, x, n, y + r, wv.rows);
         }
         for (; r + 16 <= r1; r += 16) {
             build<1>(w + r * cols, cols, panel);
-            panel_times_rows<1>(panel, cols, x, n, y + r, wv.rows);
+            panel_times_rows<1>(panel, 16, 16, cols, x, n, y + r, wv.rows);
         }
         for (; r < r1; ++r)
             for (std::size_t j = 0; j < n; ++j) y[j * wv.rows + r] = row(w + r * cols, x + j * cols, cols);
