@@ -269,3 +269,22 @@ TEST(interleave, f32_file_pages_are_released_and_stay_released) {
     (void)on.forward({&next, 1}, prompt.size());
     EXPECT_EQ(mapped_rss(f32_model()), after);
 }
+
+// With f32 panels every matrix product is one FMA chain per output whether it runs as a GEMM (prompt) or a GEMV
+// (one token), and prompt attention (queries side by side, ops/attention.hpp) has the bits of one query at a time:
+// a prompt run in one pass gives the logits of the same tokens fed one at a time, bit for bit.
+TEST(interleave, f32_prompt_in_one_pass_equals_token_by_token) {
+    if (!f32_x16_usable(cpu_auto{})) GTEST_SKIP() << "the f32 panel layout needs AVX-512 (not this build/CPU)";
+    const auto f = gguf::open(f32_model());
+    const auto src = weights_from(f);
+    std::vector<token_id> longer;
+    for (std::size_t i = 0; i < 37; ++i) longer.push_back(static_cast<token_id>((i * 131 + 7) % 600));
+    for (const std::size_t batch : {std::size_t{64}, std::size_t{16}, std::size_t{5}}) {
+        auto a = runtime_llama<threads<2, cpu_auto>>::load(src, {.max_batch = batch});
+        auto b = runtime_llama<>::load(src);
+        const auto pass = logits(a, longer, 0);
+        std::vector<float> step;
+        for (std::size_t i = 0; i < longer.size(); ++i) step = logits(b, {&longer[i], 1}, i);
+        EXPECT_EQ(std::memcmp(pass.data(), step.data(), pass.size() * sizeof(float)), 0) << "max_batch " << batch;
+    }
+}

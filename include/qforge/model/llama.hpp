@@ -132,6 +132,26 @@ void interleave(mat<W>& m, const weight_source& src, bool kquants, bool f32s) {
     else pack(m.w);
 }
 
+// Scratch floats allocated at load but not touched (so not resident) until used; a copied engine gets its own.
+class lazy_floats {
+public:
+    lazy_floats() = default;
+    explicit lazy_floats(std::size_t n) : n_(n), p_(n ? new float[n] : nullptr) {}
+    lazy_floats(const lazy_floats& o) : lazy_floats(o.n_) {}
+    lazy_floats& operator=(const lazy_floats& o) {
+        if (this != &o) *this = lazy_floats(o.n_);
+        return *this;
+    }
+    lazy_floats(lazy_floats&&) noexcept = default;
+    lazy_floats& operator=(lazy_floats&&) noexcept = default;
+    float* data() noexcept { return p_.get(); }
+    std::size_t size() const noexcept { return n_; }
+
+private:
+    std::size_t n_ = 0;
+    std::unique_ptr<float[]> p_;
+};
+
 template <BlockFormat F>
 void embed_row(qmatrix_view<F> table, std::size_t token, std::span<float> out) { embed(table, token, out); }
 inline void embed_row(const any_qmatrix& table, std::size_t token, std::span<float> out) {
@@ -315,7 +335,12 @@ private:
         h3_.assign(B * hidden, 0.0f);
         logits_.assign(p_.vocab, 0.0f);
         workers_ = parallel_count(be_);
-        scores_.assign(workers_ * p_.n_heads * ctx, 0.0f);
+        // Attention scratch per worker: one query's scores (generation), or a block's (prompt: up to 16 queries
+        // side by side, ops/attention.hpp); allocated here, resident only as far as a context has grown.
+        const attention_shape shape{p_.n_heads, p_.n_kv_heads, p_.head_dim()};
+        score_stride_ = B > 1 ? std::max(p_.n_heads * ctx, attention_block_scores(shape, ctx)) : p_.n_heads * ctx;
+        scores_ = llama_detail::lazy_floats(workers_ * score_stride_);
+        qt_ = llama_detail::lazy_floats(B > 1 ? workers_ * attention_block_qt(shape) : 0);
         rope_cs_.assign(p_.head_dim(), 0.0f);
         kv_rows_.assign(workers_ * 2 * kv, 0.0f);
         history_.assign(ctx, 0);
@@ -355,7 +380,6 @@ private:
             else llama_detail::embed_row(embd_, t, x.subspan(i * dim, dim));
         }
         const attention_shape shape{d_.n_heads, d_.n_kv_heads, hd};
-        const std::size_t score_stride = scores_.size() / workers_;
         for (std::size_t l = 0; l < d_.n_layers; ++l) {
             const layer& L = layers_[l];
             for (std::size_t i = 0; i < n; ++i) rms_norm(x.subspan(i * dim, dim), L.attn_norm, p_.eps, xb.subspan(i * dim, dim));
@@ -368,21 +392,33 @@ private:
                 apply_rope(k.subspan(i * kv, kv), hd, rope_cs_, p_.rope);
                 kv_.store(l, pos + i, k.subspan(i * kv, kv), v.subspan(i * kv, kv));
             }
-            // Prompt positions in parallel (each with its own scratch; the same arithmetic on any thread). A
-            // position's cost grows with its index (causal mask), so the workers take them strided, not in
-            // halves: with two threads and 128 positions the halves cost 1 : 3.
-            const std::size_t slots = std::min(workers_, n);
-            parallel_for(be_, slots, [&](std::size_t worker, std::size_t s0, std::size_t s1) {
-                const std::span<float> krow(kv_rows_.data() + worker * 2 * kv, kv), vrow(krow.data() + kv, kv);
-                const std::span<float> scores(scores_.data() + worker * score_stride, score_stride);
-                for (std::size_t s = s0; s < s1; ++s) {
-                    for (std::size_t i = s; i < n; i += slots)
-                        attention(
-                            std::span<const float>(q.subspan(i * dim, dim)), shape, pos + i + 1,
-                            [&](std::size_t t) { return kv_.key(l, t, krow); },
-                            [&](std::size_t t) { return kv_.value(l, t, vrow); }, scores, att.subspan(i * dim, dim));
-                }
-            });
+            // Prompt positions in blocks of up to 16 consecutive queries, side by side in vector lanes
+            // (attention_block: each output the bits of attention() for that query), the blocks in parallel (each
+            // worker with its own scratch). A block's cost grows with its position (causal mask), so the workers
+            // take blocks strided, not in halves. One token: attention() itself.
+            if (n == 1) {
+                attention(std::span<const float>(q), shape, pos + 1,
+                          [&](std::size_t t) { return kv_.key(l, t, std::span<float>(kv_rows_.data(), kv)); },
+                          [&](std::size_t t) { return kv_.value(l, t, std::span<float>(kv_rows_.data() + kv, kv)); },
+                          std::span<float>(scores_.data(), score_stride_), att);
+            } else {
+                constexpr std::size_t QB = attention_block_queries;
+                const std::size_t blocks = (n + QB - 1) / QB, slots = std::min(workers_, blocks);
+                parallel_for(be_, slots, [&](std::size_t worker, std::size_t s0, std::size_t s1) {
+                    const std::span<float> krow(kv_rows_.data() + worker * 2 * kv, kv), vrow(krow.data() + kv, kv);
+                    const std::span<float> scores(scores_.data() + worker * score_stride_, score_stride_);
+                    const std::size_t qt_size = attention_block_qt(shape);
+                    const std::span<float> qt(qt_.data() + worker * qt_size, qt_size);
+                    for (std::size_t s = s0; s < s1; ++s)
+                        for (std::size_t b = s; b < blocks; b += slots) {
+                            const std::size_t i0 = b * QB, m = std::min(QB, n - i0);
+                            attention_block(std::span<const float>(q.subspan(i0 * dim, m * dim)), m, shape, pos + i0,
+                                            [&](std::size_t t) { return kv_.key(l, t, krow); },
+                                            [&](std::size_t t) { return kv_.value(l, t, vrow); }, qt, scores,
+                                            att.subspan(i0 * dim, m * dim));
+                        }
+                });
+            }
             mm(L.wo, att, n, xb);
             for (std::size_t j = 0; j < n * dim; ++j) x[j] += xb[j];
             for (std::size_t i = 0; i < n; ++i) rms_norm(x.subspan(i * dim, dim), L.ffn_norm, p_.eps, xb.subspan(i * dim, dim));
@@ -405,7 +441,8 @@ private:
     model_params p_;
     Dims d_;
     Be be_;
-    std::size_t workers_ = 1; // parallel_for participants: scratch copies of scores_ and kv_rows_
+    std::size_t workers_ = 1; // parallel_for participants: scratch copies of scores_, qt_ and kv_rows_
+    std::size_t score_stride_ = 0; // floats of scores_ per worker
     weight_t<token_embd> embd_;
     mat_t<output> out_;
     std::span<const float> out_norm_;
@@ -414,7 +451,8 @@ private:
     std::vector<layer> layers_;
     kv_cache<Kv> kv_;
     std::size_t batch_ = 1;
-    std::vector<float> x_, xb_, q_, k_, v_, att_, h1_, h3_, logits_, scores_, rope_cs_, kv_rows_;
+    std::vector<float> x_, xb_, q_, k_, v_, att_, h1_, h3_, logits_, rope_cs_, kv_rows_;
+    llama_detail::lazy_floats scores_, qt_;
     std::vector<token_id> history_;
     bool embd_from_out_ = false; // the embedding reads the tied classifier's interleaved copy
     std::vector<q4_k::block> embd_q4_;

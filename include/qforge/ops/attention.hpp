@@ -12,8 +12,13 @@
 #include <span>
 #include <string>
 
+#include "qforge/core/config.hpp"
 #include "qforge/core/error.hpp"
 #include "qforge/ops/softmax.hpp"
+
+#if QFORGE_ARCH_X86_64 && defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 namespace qforge {
 
@@ -76,6 +81,98 @@ void attention(std::span<const float> q, attention_shape s, std::size_t n_ctx, K
             float* oh = out.data() + h * s.head_dim;
             const float* vh = v.data() + (h / group) * s.head_dim;
             for (std::size_t i = 0; i < s.head_dim; ++i) oh[i] += p * vh[i];
+        }
+    }
+}
+
+// Causal attention of m consecutive query positions p0 .. p0 + m - 1 (m <= attention_block_queries; query j sees
+// positions 0 .. p0 + j), for prompt processing: q holds m rows of n_heads*head_dim floats, out likewise. The m
+// queries' dot products run in the lanes of one vector (queries side by side), each lane the chain of
+// attention(): dot = 0; dot += q[i] * k[i] for i in order; dot * scale; then the same softmax and value sums.
+// So every output equals attention() of that query bit for bit, whatever m and p0. Each key row is fetched once
+// per block instead of once per query.
+// Scratch: qt at least attention_block_qt(s) floats, scores at least attention_block_scores(s, p0 + m) floats.
+inline constexpr std::size_t attention_block_queries = 16;
+
+inline std::size_t attention_block_qt(attention_shape s) noexcept {
+    return s.n_heads * s.head_dim * attention_block_queries;
+}
+inline std::size_t attention_block_scores(attention_shape s, std::size_t positions) noexcept {
+    return s.n_heads * attention_block_queries * positions;
+}
+
+template <KvRowSource KeyRow, KvRowSource ValueRow>
+void attention_block(std::span<const float> q, std::size_t m, attention_shape s, std::size_t p0, KeyRow&& key_row,
+                     ValueRow&& value_row, std::span<float> qt, std::span<float> scores, std::span<float> out) {
+    constexpr std::size_t L = attention_block_queries;
+    const std::size_t dim = s.n_heads * s.head_dim, kv_dim = s.n_kv_heads * s.head_dim, hd = s.head_dim;
+    if (s.n_heads == 0 || s.n_kv_heads == 0 || s.head_dim == 0 || s.n_heads % s.n_kv_heads != 0)
+        throw error(errc::shape, "attention_block: n_heads " + std::to_string(s.n_heads) +
+                                     " is not a multiple of n_kv_heads " + std::to_string(s.n_kv_heads));
+    const std::size_t T = p0 + m; // positions the last query sees
+    if (m == 0 || m > L || q.size() != m * dim || out.size() != m * dim || qt.size() < attention_block_qt(s) ||
+        scores.size() < attention_block_scores(s, T))
+        throw error(errc::shape, "attention_block: 1..16 queries, q/out of m*n_heads*head_dim floats, scratch too small");
+    const std::size_t group = s.n_heads / s.n_kv_heads;
+    const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+    // qt[c * L + j] = q[j][c]: column c of the m queries side by side (zeros in the unused lanes).
+    for (std::size_t c = 0; c < dim; ++c)
+        for (std::size_t j = 0; j < L; ++j) qt[c * L + j] = j < m ? q[j * dim + c] : 0.0f;
+    // scores[(h * L + j) * T + t]: head h, query j, position t.
+    for (std::size_t t = 0; t < T; ++t) {
+        const std::span<const float> k = key_row(t);
+        if (k.size() != kv_dim) throw error(errc::shape, "attention_block: a key row is not kv_dim floats");
+        const std::size_t j0 = t > p0 ? t - p0 : 0; // the first query that sees t
+        std::size_t h = 0;
+#if QFORGE_ARCH_X86_64 && defined(__AVX512F__)
+        // Four heads at a time: four independent add chains in flight (each lane: multiply, then add, as in
+        // attention() under the library's -ffp-contract=off).
+        for (; h + 4 <= s.n_heads; h += 4) {
+            __m512 acc[4];
+            const float* kh[4];
+            for (std::size_t u = 0; u < 4; ++u) {
+                acc[u] = _mm512_setzero_ps();
+                kh[u] = k.data() + ((h + u) / group) * hd;
+            }
+            const float* qh = qt.data() + h * hd * L;
+            for (std::size_t i = 0; i < hd; ++i)
+                for (std::size_t u = 0; u < 4; ++u)
+                    acc[u] = _mm512_add_ps(acc[u], _mm512_mul_ps(_mm512_loadu_ps(qh + (u * hd + i) * L),
+                                                                 _mm512_set1_ps(kh[u][i])));
+            for (std::size_t u = 0; u < 4; ++u) {
+                alignas(64) float lanes[L];
+                _mm512_store_ps(lanes, _mm512_mul_ps(acc[u], _mm512_set1_ps(scale)));
+                float* sc = scores.data() + (h + u) * L * T + t;
+                for (std::size_t j = j0; j < m; ++j) sc[j * T] = lanes[j];
+            }
+        }
+#endif
+        for (; h < s.n_heads; ++h) {
+            const float* kh = k.data() + (h / group) * hd;
+            const float* qh = qt.data() + h * hd * L;
+            float acc[L] = {};
+            for (std::size_t i = 0; i < hd; ++i) {
+                const float kb = kh[i];
+                for (std::size_t j = 0; j < L; ++j) acc[j] += qh[i * L + j] * kb;
+            }
+            float* sc = scores.data() + h * L * T + t;
+            for (std::size_t j = j0; j < m; ++j) sc[j * T] = acc[j] * scale;
+        }
+    }
+    for (std::size_t j = 0; j < m; ++j) {
+        const std::size_t n = p0 + j + 1;
+        for (std::size_t h = 0; h < s.n_heads; ++h) softmax(scores.subspan((h * L + j) * T, n));
+        const std::span<float> o = out.subspan(j * dim, dim);
+        for (float& v : o) v = 0.0f;
+        for (std::size_t t = 0; t < n; ++t) {
+            const std::span<const float> v = value_row(t);
+            if (v.size() != kv_dim) throw error(errc::shape, "attention_block: a value row is not kv_dim floats");
+            for (std::size_t h = 0; h < s.n_heads; ++h) {
+                const float p = scores[(h * L + j) * T + t];
+                float* oh = o.data() + h * hd;
+                const float* vh = v.data() + (h / group) * hd;
+                for (std::size_t i = 0; i < hd; ++i) oh[i] += p * vh[i];
+            }
         }
     }
 }
