@@ -72,7 +72,7 @@ TEST(ops, attention_block_equals_one_query_at_a_time_bit_for_bit) {
             return std::span<const float>(K.data() + t * kv, kv);
         };
         const auto vrow = [&](std::size_t t) { return std::span<const float>(V.data() + t * kv, kv); };
-        std::vector<float> qt(attention_block_qt(s)), scores(attention_block_scores(s, ctx)), one(s.n_heads * ctx);
+        std::vector<float> qt(attention_block_work(s)), scores(attention_block_scores(s, ctx)), one(s.n_heads * ctx);
         for (const std::size_t p0 : {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{25}})
             for (std::size_t m = 1; m <= 16 && p0 + m <= ctx; m += (m < 4 ? 1 : 5)) {
                 std::vector<float> out(m * dim, NAN), want(dim);
@@ -87,7 +87,7 @@ TEST(ops, attention_block_equals_one_query_at_a_time_bit_for_bit) {
             }
     }
     const attention_shape s{4, 2, 8};
-    std::vector<float> q(17 * 32), K(20 * 16), qt(attention_block_qt(s)), scores(attention_block_scores(s, 20)), out(17 * 32);
+    std::vector<float> q(17 * 32), K(20 * 16), qt(attention_block_work(s)), scores(attention_block_scores(s, 20)), out(17 * 32);
     const auto krow = [&](std::size_t t) { return std::span<const float>(K.data() + t * 16, 16); };
     EXPECT_THROW(attention_block(std::span<const float>(q), 17, s, 0, krow, krow, qt, scores, std::span<float>(out)), error);
     EXPECT_THROW(attention_block(std::span<const float>(q.data(), 32), 1, s, 0, krow, krow,

@@ -340,7 +340,7 @@ private:
         const attention_shape shape{p_.n_heads, p_.n_kv_heads, p_.head_dim()};
         score_stride_ = B > 1 ? std::max(p_.n_heads * ctx, attention_block_scores(shape, ctx)) : p_.n_heads * ctx;
         scores_ = llama_detail::lazy_floats(workers_ * score_stride_);
-        qt_ = llama_detail::lazy_floats(B > 1 ? workers_ * attention_block_qt(shape) : 0);
+        qt_ = llama_detail::lazy_floats(B > 1 ? workers_ * attention_block_work(shape) : 0);
         rope_cs_.assign(p_.head_dim(), 0.0f);
         kv_rows_.assign(workers_ * 2 * kv, 0.0f);
         history_.assign(ctx, 0);
@@ -407,7 +407,7 @@ private:
                 parallel_for(be_, slots, [&](std::size_t worker, std::size_t s0, std::size_t s1) {
                     const std::span<float> krow(kv_rows_.data() + worker * 2 * kv, kv), vrow(krow.data() + kv, kv);
                     const std::span<float> scores(scores_.data() + worker * score_stride_, score_stride_);
-                    const std::size_t qt_size = attention_block_qt(shape);
+                    const std::size_t qt_size = attention_block_work(shape);
                     const std::span<float> qt(qt_.data() + worker * qt_size, qt_size);
                     for (std::size_t s = s0; s < s1; ++s)
                         for (std::size_t b = s; b < blocks; b += slots) {

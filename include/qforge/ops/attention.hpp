@@ -91,30 +91,56 @@ void attention(std::span<const float> q, attention_shape s, std::size_t n_ctx, K
 // attention(): dot = 0; dot += q[i] * k[i] for i in order; dot * scale; then the same softmax and value sums.
 // So every output equals attention() of that query bit for bit, whatever m and p0. Each key row is fetched once
 // per block instead of once per query.
-// Scratch: qt at least attention_block_qt(s) floats, scores at least attention_block_scores(s, p0 + m) floats.
+// Scratch: work at least attention_block_work(s) floats (the queries transposed, 16 value rows), scores at least
+// attention_block_scores(s, p0 + m) floats.
 inline constexpr std::size_t attention_block_queries = 16;
 
-inline std::size_t attention_block_qt(attention_shape s) noexcept {
-    return s.n_heads * s.head_dim * attention_block_queries;
+inline std::size_t attention_block_work(attention_shape s) noexcept {
+    return (s.n_heads + s.n_kv_heads) * s.head_dim * attention_block_queries;
 }
 inline std::size_t attention_block_scores(attention_shape s, std::size_t positions) noexcept {
     return s.n_heads * attention_block_queries * positions;
 }
 
+namespace attention_detail {
+#if QFORGE_ARCH_X86_64 && defined(__AVX512F__)
+// o[0 .. w) += p[u] * v[u * stride + 0 .. w) for u = 0 .. len - 1 in order (multiply, then add), w <= 16 G: the
+// G 16-lane groups of o stay in registers over the positions.
+template <std::size_t G>
+QFORGE_ALWAYS_INLINE void value_sums(float* o, std::size_t w, const float* p, const float* v, std::size_t stride,
+                                     std::size_t len) noexcept {
+    __mmask16 mask[G];
+    __m512 a[G];
+    for (std::size_t g = 0; g < G; ++g) {
+        const std::size_t lanes = w > 16 * g ? std::min<std::size_t>(16, w - 16 * g) : 0;
+        mask[g] = static_cast<__mmask16>((1u << lanes) - 1u);
+        a[g] = _mm512_maskz_loadu_ps(mask[g], o + 16 * g);
+    }
+    for (std::size_t u = 0; u < len; ++u) {
+        const __m512 pb = _mm512_set1_ps(p[u]);
+        for (std::size_t g = 0; g < G; ++g)
+            a[g] = _mm512_add_ps(a[g], _mm512_mul_ps(pb, _mm512_maskz_loadu_ps(mask[g], v + u * stride + 16 * g)));
+    }
+    for (std::size_t g = 0; g < G; ++g) _mm512_mask_storeu_ps(o + 16 * g, mask[g], a[g]);
+}
+#endif
+} // namespace attention_detail
+
 template <KvRowSource KeyRow, KvRowSource ValueRow>
 void attention_block(std::span<const float> q, std::size_t m, attention_shape s, std::size_t p0, KeyRow&& key_row,
-                     ValueRow&& value_row, std::span<float> qt, std::span<float> scores, std::span<float> out) {
+                     ValueRow&& value_row, std::span<float> work, std::span<float> scores, std::span<float> out) {
     constexpr std::size_t L = attention_block_queries;
     const std::size_t dim = s.n_heads * s.head_dim, kv_dim = s.n_kv_heads * s.head_dim, hd = s.head_dim;
     if (s.n_heads == 0 || s.n_kv_heads == 0 || s.head_dim == 0 || s.n_heads % s.n_kv_heads != 0)
         throw error(errc::shape, "attention_block: n_heads " + std::to_string(s.n_heads) +
                                      " is not a multiple of n_kv_heads " + std::to_string(s.n_kv_heads));
     const std::size_t T = p0 + m; // positions the last query sees
-    if (m == 0 || m > L || q.size() != m * dim || out.size() != m * dim || qt.size() < attention_block_qt(s) ||
+    if (m == 0 || m > L || q.size() != m * dim || out.size() != m * dim || work.size() < attention_block_work(s) ||
         scores.size() < attention_block_scores(s, T))
         throw error(errc::shape, "attention_block: 1..16 queries, q/out of m*n_heads*head_dim floats, scratch too small");
     const std::size_t group = s.n_heads / s.n_kv_heads;
     const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+    const std::span<float> qt = work.first(dim * L), vbuf = work.subspan(dim * L, L * kv_dim);
     // qt[c * L + j] = q[j][c]: column c of the m queries side by side (zeros in the unused lanes).
     for (std::size_t c = 0; c < dim; ++c)
         for (std::size_t j = 0; j < L; ++j) qt[c * L + j] = j < m ? q[j * dim + c] : 0.0f;
@@ -162,6 +188,38 @@ void attention_block(std::span<const float> q, std::size_t m, attention_shape s,
     for (std::size_t j = 0; j < m; ++j) {
         const std::size_t n = p0 + j + 1;
         for (std::size_t h = 0; h < s.n_heads; ++h) softmax(scores.subspan((h * L + j) * T, n));
+    }
+#if QFORGE_ARCH_X86_64 && defined(__AVX512F__)
+    // Value sums in chunks of 16 positions, their rows copied once per chunk (for all m queries): each output
+    // is still 0 + p[0] v[0] + p[1] v[1] + ... in position order, carried from chunk to chunk in `out`.
+    for (float& v : out) v = 0.0f;
+    for (std::size_t t0 = 0; t0 < T; t0 += L) {
+        const std::size_t tc = std::min(L, T - t0);
+        for (std::size_t u = 0; u < tc; ++u) {
+            const std::span<const float> v = value_row(t0 + u);
+            if (v.size() != kv_dim) throw error(errc::shape, "attention_block: a value row is not kv_dim floats");
+            std::copy(v.begin(), v.end(), vbuf.begin() + static_cast<std::ptrdiff_t>(u * kv_dim));
+        }
+        for (std::size_t j = t0 > p0 ? t0 - p0 : 0; j < m; ++j) {
+            const std::size_t len = std::min(tc, p0 + j + 1 - t0); // the chunk's positions query j sees
+            for (std::size_t h = 0; h < s.n_heads; ++h) {
+                const float* pr = scores.data() + (h * L + j) * T + t0;
+                float* oh = out.data() + j * dim + h * hd;
+                const float* vh = vbuf.data() + (h / group) * hd;
+                for (std::size_t i0 = 0; i0 < hd; i0 += 64) {
+                    const std::size_t w = std::min<std::size_t>(64, hd - i0);
+                    if (w > 48) attention_detail::value_sums<4>(oh + i0, w, pr, vh + i0, kv_dim, len);
+                    else if (w > 32) attention_detail::value_sums<3>(oh + i0, w, pr, vh + i0, kv_dim, len);
+                    else if (w > 16) attention_detail::value_sums<2>(oh + i0, w, pr, vh + i0, kv_dim, len);
+                    else attention_detail::value_sums<1>(oh + i0, w, pr, vh + i0, kv_dim, len);
+                }
+            }
+        }
+    }
+    return;
+#endif
+    for (std::size_t j = 0; j < m; ++j) {
+        const std::size_t n = p0 + j + 1;
         const std::span<float> o = out.subspan(j * dim, dim);
         for (float& v : o) v = 0.0f;
         for (std::size_t t = 0; t < n; ++t) {
