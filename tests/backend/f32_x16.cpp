@@ -58,7 +58,7 @@ TEST(backend_f32_x16, pack_is_lossless_and_pads_with_zeros) {
             ASSERT_EQ(m.rows(), rows);
             ASSERT_EQ(m.cols(), cols);
             EXPECT_EQ(m.panels(), (rows + 15) / 16);
-            EXPECT_EQ(m.bytes(), m.panels() * 16 * cols * sizeof(float));
+            EXPECT_EQ(m.bytes(), m.panels() * 16 * (cols + 1) * sizeof(float));
             std::vector<float> row(cols);
             for (std::size_t r = 0; r < rows; ++r) {
                 m.unpack_row(r, row.data());

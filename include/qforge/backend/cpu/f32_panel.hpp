@@ -95,7 +95,7 @@ struct f32_panel {
 
     // The panel (16 P rows) times activation rows x[j], j < C (row stride cols): y[j * y_stride + 16 p + i].
     // The 16 values of column k of rows 16 p .. 16 p + 15 are at panel + k * kstride + p * pstride (64-byte
-    // aligned): kstride = 16 P, pstride = 16 for a panel built here; kstride = 16, pstride = 16 cols for the
+    // aligned): kstride = 16 P, pstride = 16 for a panel built here; kstride = 16, pstride = 16 (cols + 1) for the
     // load-time layout of f32_x16.hpp, whose 16-row panels lie one after the other.
     template <std::size_t P, std::size_t C>
     static QFORGE_ALWAYS_INLINE void tile(const float* panel, std::size_t kstride, std::size_t pstride,

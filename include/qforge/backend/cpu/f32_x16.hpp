@@ -3,8 +3,8 @@
 // reading each weight from DRAM in 16 row streams: a third of an F32 prompt's time on the 110M model).
 //
 // Layout: panel p holds rows 16 p .. 16 p + 15; its line k is the 16 rows' values of column k (64 bytes, one
-// zmm). Panels lie one after the other (16 cols floats each); the last panel's missing rows are zeros. Nothing is
-// lost: unpack_row gives a row back bit for bit.
+// zmm). Panels lie one after the other, cols + 1 lines apart (stride(): one unused line); the last panel's
+// missing rows are zeros. Nothing is lost: unpack_row gives a row back bit for bit.
 //
 // Arithmetic (every path, the GEMV, the GEMM, the last partial panel, the scalar build): each output is one
 // FMA chain over k in order, s = 0; s = fma(w[r][k], x[j][k], s), the arithmetic of f32_panel's GEMM. So with
@@ -46,12 +46,12 @@ public:
         m.rows_ = w.rows;
         m.cols_ = w.cols;
         const std::size_t panels = (w.rows + panel_rows - 1) / panel_rows, cols = w.cols;
-        m.lines_.reset(new line[panels * cols]); // default-initialized: untouched until packed
+        m.lines_.reset(new line[panels * m.stride()]); // default-initialized: untouched until packed
         const float* src = reinterpret_cast<const float*>(w.data);
         for (std::size_t p = 0; p < panels; ++p) {
             const std::size_t h = std::min(panel_rows, w.rows - panel_rows * p);
             const float* rows = src + panel_rows * p * cols;
-            float* dst = m.lines_[p * cols].v;
+            float* dst = m.lines_[p * m.stride()].v;
 #if QFORGE_ARCH_X86_64 && defined(__AVX512F__)
             if (h == panel_rows) {
                 cpu_detail::f32_panel::build<1>(rows, cols, dst);
@@ -69,10 +69,14 @@ public:
     std::size_t rows() const noexcept { return rows_; }
     std::size_t cols() const noexcept { return cols_; }
     std::size_t panels() const noexcept { return (rows_ + panel_rows - 1) / panel_rows; }
-    // Bytes held (what the layout costs: the source's size plus the last panel's padding).
-    std::size_t bytes() const noexcept { return panels() * cols_ * sizeof(line); }
+    // Bytes held (what the layout costs: the source's size, the last panel's padding rows, a line per panel).
+    std::size_t bytes() const noexcept { return panels() * stride() * sizeof(line); }
     // Panel p's first line (16 cols floats, 64-byte aligned).
-    const float* panel(std::size_t p) const noexcept { return lines_[p * cols_].v; }
+    const float* panel(std::size_t p) const noexcept { return lines_[p * stride()].v; }
+    // Lines from one panel to the next: cols, plus one unused line, so that panels side by side (a GEMM tile
+    // reads three) are not a multiple of 4 KiB apart (at 4096 columns they would be 256 KiB apart, the same
+    // cache sets: 10 % slower GEMM measured).
+    std::size_t stride() const noexcept { return cols_ + 1; }
 
     // Row r as it was in the source (bit for bit); out has cols() values.
     void unpack_row(std::size_t r, float* out) const {
@@ -97,7 +101,7 @@ inline void f32_x16_gemm(const f32_x16_matrix& w, const float* x, std::size_t n,
 #if QFORGE_ARCH_X86_64 && defined(__AVX512F__)
     {
         using K = f32_panel;
-        const std::size_t ps = 16 * cols, full = std::max(r0, std::min(r1, rows / 16 * 16));
+        const std::size_t ps = 16 * w.stride(), full = std::max(r0, std::min(r1, rows / 16 * 16));
         if (n == 1) { // the GEMV: three panels' FMA chains side by side
             for (; r + 48 <= full; r += 48) K::tile<3, 1>(w.panel(r / 16), 16, ps, cols, x, y + r, 0);
             for (; r + 16 <= full; r += 16) K::tile<1, 1>(w.panel(r / 16), 16, ps, cols, x, y + r, 0);
