@@ -126,23 +126,26 @@ TEST(interleave, q4_k_matrices_are_relaid_where_the_backend_runs_them) {
     EXPECT_GE(same, 8u);
 }
 
-TEST(interleave, any_thread_count_gives_the_same_bits) {
-    const auto f = gguf::open(q4_k_m_model());
+// Logits of a prompt (the GEMM path), then of one token (the GEMV path), with 1, 2 and 3 threads: the same bits.
+static void expect_same_bits_at_any_thread_count(const std::filesystem::path& model) {
+    const auto f = gguf::open(model);
     const auto src = weights_from(f);
     auto one = runtime_llama<>::load(src);
     auto two = runtime_llama<threads<2, cpu_auto>>::load(src);
     auto three = runtime_llama<threads<0, cpu_auto>>::load(src, {}, threads<0, cpu_auto>(3));
     EXPECT_EQ(one.interleaved_matrices(), two.interleaved_matrices());
+    EXPECT_EQ(one.interleaved_matrices(), three.interleaved_matrices());
     const auto a = logits(one, prompt, 0), b = logits(two, prompt, 0), c = logits(three, prompt, 0);
     EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0);
     EXPECT_EQ(std::memcmp(a.data(), c.data(), a.size() * sizeof(float)), 0);
-    // Then one token at a time (the GEMV path).
     const token_id next = 5;
     const auto g1 = logits(one, {&next, 1}, prompt.size()), g2 = logits(two, {&next, 1}, prompt.size()),
                g3 = logits(three, {&next, 1}, prompt.size());
     EXPECT_EQ(std::memcmp(g1.data(), g2.data(), g1.size() * sizeof(float)), 0);
     EXPECT_EQ(std::memcmp(g1.data(), g3.data(), g1.size() * sizeof(float)), 0);
 }
+
+TEST(interleave, any_thread_count_gives_the_same_bits) { expect_same_bits_at_any_thread_count(q4_k_m_model()); }
 
 // A second engine on the same file after the first released the pages of its q4_k tensors: the data comes back
 // from the file, the results are unchanged, and an engine that reads those tensors in place still works.
@@ -230,22 +233,7 @@ TEST(interleave, f32_matrices_are_relaid_in_panels_where_the_backend_runs_them) 
     EXPECT_GE(same, 8u);
 }
 
-TEST(interleave, f32_panels_give_the_same_bits_at_any_thread_count) {
-    const auto f = gguf::open(f32_model());
-    const auto src = weights_from(f);
-    auto one = runtime_llama<>::load(src);
-    auto two = runtime_llama<threads<2, cpu_auto>>::load(src);
-    auto three = runtime_llama<threads<0, cpu_auto>>::load(src, {}, threads<0, cpu_auto>(3));
-    EXPECT_EQ(one.interleaved_matrices(), three.interleaved_matrices());
-    const auto a = logits(one, prompt, 0), b = logits(two, prompt, 0), c = logits(three, prompt, 0);
-    EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0);
-    EXPECT_EQ(std::memcmp(a.data(), c.data(), a.size() * sizeof(float)), 0);
-    const token_id next = 5;
-    const auto g1 = logits(one, {&next, 1}, prompt.size()), g2 = logits(two, {&next, 1}, prompt.size()),
-               g3 = logits(three, {&next, 1}, prompt.size());
-    EXPECT_EQ(std::memcmp(g1.data(), g2.data(), g1.size() * sizeof(float)), 0);
-    EXPECT_EQ(std::memcmp(g1.data(), g3.data(), g1.size() * sizeof(float)), 0);
-}
+TEST(interleave, f32_panels_give_the_same_bits_at_any_thread_count) { expect_same_bits_at_any_thread_count(f32_model()); }
 
 // The f32 copies replace the file's pages, and running the engine maps none of them again: the norm vectors
 // were copied out too, and the embedding reads the tied classifier's panels.

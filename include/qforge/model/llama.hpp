@@ -152,6 +152,17 @@ private:
     std::unique_ptr<float[]> p_;
 };
 
+// Releases the whole file pages inside the tensor m was copied from, if it was re-laid (a memory-mapped file).
+template <class W>
+void release_relaid(const mat<W>& m) {
+    if (!m.interleaved()) return;
+    const auto release = [](auto v) {
+        release_pages(v.data, v.rows * v.blocks_per_row() * sizeof(*v.data));
+    };
+    if constexpr (std::is_same_v<W, any_qmatrix>) m.w.visit(release);
+    else release(m.w);
+}
+
 template <BlockFormat F>
 void embed_row(qmatrix_view<F> table, std::size_t token, std::span<float> out) { embed(table, token, out); }
 inline void embed_row(const any_qmatrix& table, std::size_t token, std::span<float> out) {
@@ -220,9 +231,10 @@ public:
         if (kquants || f32s) {
             // Once its matrices are re-laid, the engine reads nothing from the file but the norm vectors (and the
             // embedding rows of an untied table): copies of those few KiB let the file's pages go for good. They
-            // are made first: the kernel maps pages around each one read (fault-around, large folios), which the
-            // re-laying below then releases.
-            if (src.mapped) m.own_norms();
+            // are made first. Reading a page maps its neighbours too (fault-around, large folios), possibly pages
+            // already released: a last sweep below releases every re-laid tensor's pages and the norms' again.
+            std::vector<std::span<const float>> norms_in_file;
+            if (src.mapped) norms_in_file = m.own_norms();
             llama_detail::interleave(m.out_, src, kquants, f32s);
             // A tied classifier's file rows were released with it: the embedding reads the copy from then on.
             m.embd_from_out_ = m.out_.interleaved() && !src.find("output.weight");
@@ -234,6 +246,19 @@ public:
                 llama_detail::interleave(L.gate, src, kquants, f32s);
                 llama_detail::interleave(L.up, src, kquants, f32s);
                 llama_detail::interleave(L.down, src, kquants, f32s);
+            }
+            if (src.mapped) {
+                for (const auto v : norms_in_file) release_pages_around(v.data(), v.size_bytes());
+                llama_detail::release_relaid(m.out_);
+                for (const auto& L : m.layers_) {
+                    llama_detail::release_relaid(L.wq);
+                    llama_detail::release_relaid(L.wk);
+                    llama_detail::release_relaid(L.wv);
+                    llama_detail::release_relaid(L.wo);
+                    llama_detail::release_relaid(L.gate);
+                    llama_detail::release_relaid(L.up);
+                    llama_detail::release_relaid(L.down);
+                }
             }
         }
         m.allocate(opt);
@@ -297,13 +322,16 @@ public:
     }
 
 private:
-    // Copies the norm vectors out of the file mapping and releases the pages they were read from.
-    void own_norms() {
+    // Copies the norm vectors out of the file mapping and releases the pages they were read from; returns where
+    // they were in the file.
+    std::vector<std::span<const float>> own_norms() {
+        std::vector<std::span<const float>> in_file;
         const std::size_t dim = p_.dim;
         auto copies = std::make_shared<std::vector<float>>((2 * layers_.size() + 1) * dim);
         std::size_t at = 0;
         const auto own = [&](std::span<const float>& v) {
             float* dst = copies->data() + at;
+            in_file.push_back(v);
             std::copy(v.begin(), v.end(), dst);
             release_pages_around(v.data(), v.size_bytes());
             v = std::span<const float>(dst, v.size());
@@ -315,6 +343,7 @@ private:
         }
         own(out_norm_);
         norms_ = std::move(copies);
+        return in_file;
     }
 
     void allocate(const load_options& opt) {
